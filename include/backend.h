@@ -1,0 +1,106 @@
+/*
+ * backend — one connection from the router to a MariaDB/MySQL server.
+ *
+ * Connecting and authenticating go through MariaDB Connector/C's
+ * non-blocking API (mysql_real_connect_start/_cont) driven by the worker's
+ * epoll loop, so every authentication method the library knows (including
+ * MySQL 8's caching_sha2_password) works. Once connected, the router speaks
+ * the protocol on the socket itself: commands are written as they came from
+ * the client and response packets are relayed as they arrive (see relay.h),
+ * which avoids decoding and re-encoding every row.
+ */
+#ifndef BACKEND_H
+#define BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "list.h"
+#include "shardmap.h"
+#include "worker.h"
+
+struct session;
+typedef struct st_mysql MYSQL;
+
+enum backend_state {
+    BACKEND_ST_CONNECTING, /* non-blocking connect in progress; on worker->connecting */
+    BACKEND_ST_READY,      /* connected; owned by one session */
+    BACKEND_ST_DEAD,       /* failed or lost; its owner frees it */
+};
+
+struct backend_params {
+    const char *user;
+    const char *password;
+    int connect_timeout_ms;
+    const char *schema; /* NULL or "": no default database */
+    uint8_t charset;    /* collation id the client asked for */
+    bool found_rows;    /* CLIENT_FOUND_ROWS, per client */
+    bool multi_statements;
+    bool local_infile;
+};
+
+struct backend {
+    struct pollable pl; /* first: epoll data points here */
+    struct worker *w;
+    struct session *owner;
+    enum backend_state st;
+    MYSQL *mysql;
+    int wait_status; /* what libmariadb waits for while connecting */
+    uint64_t deadline_ms;
+    int timeout_ms;
+    struct list tnode; /* on w->connecting while connecting */
+    char shard[160];   /* shard name, for messages */
+    char addr[300];    /* "host:port" of the server */
+    uint32_t caps;     /* capabilities in effect with the server */
+    uint32_t ext_caps; /* MariaDB extended capabilities in effect (RELAY_EXT_*) */
+    bool multi_statements;
+    char schema[65]; /* database selected on the connection, "" if none */
+    struct buf in;   /* bytes received, not yet relayed */
+    struct buf out;  /* bytes to send that did not fit in the socket */
+    bool rd_ready;
+    bool notify;       /* tell the owner about connect completion */
+    unsigned err_code; /* why it failed (server or client error number) */
+    char sqlstate[6];
+    char error[400];
+};
+
+/*
+ * Start connecting to shard's primary for owner. Returns the backend in
+ * BACKEND_ST_CONNECTING, and the owner hears later through
+ * session_backend_connected() or session_backend_failed(). When the
+ * connection finished at once, the backend comes back READY or DEAD and
+ * the owner is not called: the caller checks be->st. NULL: out of memory.
+ */
+struct backend *backend_connect(struct worker *w, struct session *owner,
+                                const struct shardmap_shard *shard, const struct backend_params *p);
+
+/* epoll told us something about be->pl.fd. */
+void backend_event(struct backend *be, uint32_t events);
+
+/* Fail connects that ran past their deadline. */
+void backend_check_timeouts(struct worker *w);
+
+/* Read what the socket has into be->in (at least want bytes of room).
+ * Returns bytes read (> 0), 0 at end of stream, -2 would block, -1 error. */
+ssize_t backend_read(struct backend *be, size_t want);
+
+/* Send n bytes: what the socket takes now, the rest queued in be->out.
+ * Returns 0, or -1 when the connection is broken. */
+int backend_send(struct backend *be, const void *p, size_t n);
+
+/* Write queued bytes. Returns 0 (done or waiting for EPOLLOUT) or -1. */
+int backend_flush(struct backend *be);
+
+/*
+ * The owner is done with be: it is marked DEAD, detached, and freed (its
+ * connection closed) by backend_reap() at the end of the loop tick, so
+ * events already fetched for it in this tick stay harmless.
+ */
+void backend_release(struct backend *be);
+
+/* Free the backends released during this tick. */
+void backend_reap(struct worker *w);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * config — shardrouter's libconfig file: parsed, then validated, then
+ * converted to this runtime struct. Every key lives in one table
+ * (router/config.c) with its type, default, bounds and whether SIGHUP can
+ * change it; `shardrouter --config-keys` prints that table, and the test
+ * suite checks that each key is documented in shardrouter.conf(5) and in
+ * conf/shardrouter.conf.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth.h"
+
+struct config_user {
+    char *name;
+    bool empty_password;
+    uint8_t stage2[AUTH_SHA1_LEN]; /* SHA1(SHA1(password)) */
+};
+
+struct config {
+    char *path; /* the file, as given */
+    char *dir;  /* its directory, for relative paths */
+
+    char *listen;      /* "host:port" as written */
+    char listen_host[256];
+    int listen_port;
+    int workers; /* resolved: 0 in the file means one per CPU */
+    int max_client_connections;
+    int handshake_timeout_ms;
+    int shutdown_timeout_ms;
+    int64_t max_allowed_packet;
+    bool allow_local_infile;
+    char *server_version; /* "" = learn from the first backend */
+    char *default_keyspace;
+    char *log_level;
+    char *shardmap; /* resolved against dir */
+
+    char *backend_user;
+    char *backend_password;
+    int backend_connect_timeout_ms;
+
+    struct config_user *users;
+    int nusers;
+};
+
+/*
+ * Load, validate and convert path. On success returns a config the caller
+ * frees with config_free(). On failure returns NULL and fills err with
+ * "<file>:<line>: <what is wrong and what is expected>".
+ */
+struct config *config_load(const char *path, char *err, size_t errlen);
+
+void config_free(struct config *cfg);
+
+/* User by name, or NULL. */
+const struct config_user *config_user(const struct config *cfg, const char *name, size_t len);
+
+/* Print every key, its type, default and whether SIGHUP reloads it, one per
+ * line (used by `shardrouter --config-keys` and the docs check). */
+void config_print_keys(void);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * session — one client connection: the server side of the MySQL protocol
+ * (handshake, authentication, commands) and the relay of each command's
+ * response from its backend.
+ *
+ * A session holds a reference to the shard map it started with, its
+ * current keyspace, and (once a command needed one) a backend connection
+ * to the keyspace's primary, which it keeps for its life so that the
+ * session state the client builds on the server (SET, temporary tables,
+ * transactions) stays where the client left it.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "list.h"
+#include "relay.h"
+#include "shardmap.h"
+#include "worker.h"
+
+struct backend;
+
+enum session_state {
+    SESSION_ST_HANDSHAKE,   /* greeting sent, awaiting the response; on w->handshaking */
+    SESSION_ST_AUTH_SWITCH, /* AuthSwitchRequest sent, awaiting the answer; on w->handshaking */
+    SESSION_ST_IDLE,        /* authenticated, awaiting a command */
+    SESSION_ST_CONNECTING,  /* a command waits for its backend connection */
+    SESSION_ST_FORWARD,     /* a command went to the backend; relaying the response */
+    SESSION_ST_INFILE,      /* relaying a LOCAL INFILE's contents to the backend */
+    SESSION_ST_CLOSING,     /* a last packet is queued; close once it is written */
+    SESSION_ST_DEAD,        /* closed; on w->dead until the end of the tick */
+};
+
+struct session {
+    struct pollable pl; /* first: epoll data points here */
+    struct worker *w;
+    struct list node;  /* on w->sessions */
+    struct list tnode; /* on w->handshaking, then on w->dead */
+    enum session_state st;
+    uint32_t id;
+    char peer[64];
+    char user[81];
+    uint32_t caps; /* capabilities both sides have */
+    uint8_t charset;
+    uint8_t scramble[AUTH_SCRAMBLE_LEN];
+    uint64_t deadline_ms;
+    struct buf in;  /* bytes from the client */
+    struct buf out; /* bytes for the client */
+    bool rd_ready;
+    struct shardmap *map;                /* reference held for the session */
+    const struct shardmap_keyspace *ks;  /* current keyspace, NULL if none */
+    const struct shardmap_keyspace *new_ks; /* keyspace a forwarded USE switches to */
+    char db[65];                         /* database named at login, until checked */
+    bool multi_statements;
+    struct backend *be;
+    bool dirty;      /* the backend connection may hold session state */
+    uint16_t status; /* server status after the last command */
+    size_t cmd_wire; /* bytes of the command being served, at the head of in */
+    struct relay relay;
+};
+
+/* New client on fd (non-blocking): sends the greeting. NULL on failure
+ * (the caller closes fd). */
+struct session *session_create(struct worker *w, int fd, const struct sockaddr_storage *peer);
+
+/* epoll told us something about the client socket. */
+void session_event(struct session *s, uint32_t events);
+
+/* Backend callbacks (see backend.h). */
+void session_backend_connected(struct session *s, struct backend *be);
+void session_backend_failed(struct session *s, struct backend *be);
+void session_backend_io(struct session *s);
+
+/* Handshake timeouts. */
+void session_check_timeouts(struct worker *w);
+
+/* Shutdown: close sessions with nothing in flight (all when force). */
+void session_close_idle(struct worker *w, bool force);
+
+/* Free the sessions closed during this tick. */
+void session_reap(struct worker *w);
+
+/* "ip:port" of a peer address. */
+void session_format_peer(const struct sockaddr_storage *ss, char *dst, size_t len);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * shardmap — the versioned shard map: which keyspaces exist, which tables
+ * are sharded on which column, and which shard (primary, replicas, schema)
+ * owns which range of the 64-bit keyspace-id space.
+ *
+ * A loaded map is immutable and reference counted: the router takes a
+ * reference per session (or per statement) with shardmap_get() and drops it
+ * with shardmap_put(); the last put frees it. Nothing in this module does
+ * network I/O; loading reads one file.
+ */
+#ifndef SHARDMAP_H
+#define SHARDMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum shardmap_hash {
+    SHARDMAP_HASH_XXH3 = 0, /* XXH3_64bits, seed 0 (default) */
+    SHARDMAP_HASH_XXH64,    /* XXH64, seed 0 */
+};
+
+/* A server address as written in the map: "host:port" or "[v6]:port". */
+struct shardmap_addr {
+    char host[256];
+    int port;
+};
+
+/* One shard: owns keyspace ids in [start, end) where end == 0 with
+ * end_max set means "up to and including 2^64-1". */
+struct shardmap_shard {
+    char *name;    /* "<keyspace>/<range>", e.g. "app/-80", "main/-" */
+    char *range;   /* as written: "-80", "80-c0", "c0-", "-" */
+    uint64_t start;
+    uint64_t end;  /* exclusive; meaningless when end_max */
+    bool end_max;  /* range runs to the end of the id space */
+    struct shardmap_addr primary;
+    struct shardmap_addr *replicas;
+    int nreplicas;
+    char *schema;  /* database name on the shard's servers */
+};
+
+enum shardmap_key_type {
+    SHARDMAP_KEY_INT = 0, /* integer column (default): 42, '42', 42.0 agree */
+    SHARDMAP_KEY_STRING,  /* character column: the value's bytes */
+};
+
+struct shardmap_table {
+    char *name;
+    char *key;                      /* shard-key column */
+    enum shardmap_key_type key_type; /* "key_type" in the file, default "int" */
+    bool key_ci;                    /* fold case of string keys before hashing */
+};
+
+struct shardmap_keyspace {
+    char *name; /* schema name clients use */
+    bool sharded;
+    struct shardmap_table *tables; /* sharded tables (sharded keyspaces only) */
+    int ntables;
+    char **reference_tables; /* copied on every shard */
+    int nreference_tables;
+    struct shardmap_shard *shards; /* sorted by start */
+    int nshards;
+};
+
+struct shardmap {
+    uint64_t version;
+    enum shardmap_hash hash;
+    struct shardmap_keyspace *keyspaces;
+    int nkeyspaces;
+    char *source; /* file name it was loaded from (or a label) */
+    int refcount; /* atomic; use shardmap_get/put */
+};
+
+/*
+ * Load and validate a map from a libconfig file. On success returns a map
+ * with refcount 1 (caller owns one reference). On failure returns NULL and
+ * writes into err a sentence naming the file, the line where libconfig
+ * knows it, and what to fix.
+ */
+struct shardmap *shardmap_load_file(const char *path, char *err, size_t errlen);
+
+/* The same from text in memory; name is used in error messages. */
+struct shardmap *shardmap_load_string(const char *text, const char *name, char *err,
+                                      size_t errlen);
+
+/* Take / drop a reference (thread-safe). shardmap_put(NULL) is a no-op. */
+struct shardmap *shardmap_get(struct shardmap *map);
+void shardmap_put(struct shardmap *map);
+
+/* Keyspace by exact name, or NULL. */
+const struct shardmap_keyspace *shardmap_keyspace(const struct shardmap *map, const char *name);
+
+/* Sharded table of a keyspace by name (case-insensitive like MySQL table
+ * names on Linux are not; we compare exactly), or NULL. */
+const struct shardmap_table *shardmap_table(const struct shardmap_keyspace *ks, const char *name);
+
+/* True if name is a reference table of ks. */
+bool shardmap_is_reference(const struct shardmap_keyspace *ks, const char *name);
+
+/* Shard owning keyspace id ksid (binary search over range starts; no
+ * allocation). For an unsharded keyspace, its single shard. */
+const struct shardmap_shard *shardmap_lookup(const struct shardmap_keyspace *ks, uint64_t ksid);
+
+/* Keyspace ids. Integers hash their 8-byte big-endian two's complement;
+ * strings hash their bytes (ASCII-case-folded first when ci). */
+uint64_t shardmap_ksid_int(const struct shardmap *map, int64_t v);
+uint64_t shardmap_ksid_str(const struct shardmap *map, const char *s, size_t len, bool ci);
+
+/*
+ * Keyspace id of a literal as it appears in SQL, for the key of table t.
+ * For an integer key, text must be an integer ("42", "-7"), or a decimal with
+ * a zero fraction ("42.0"), possibly given as a string literal's contents
+ * ("42"): anything else returns -1 (the caller cannot route by it). For a
+ * string key, the bytes are hashed (case-folded when t->key_ci). Returns 0
+ * and sets *ksid.
+ */
+int shardmap_ksid_literal(const struct shardmap *map, const struct shardmap_table *t,
+                          const char *text, size_t len, uint64_t *ksid);
+
+/* Parse "host:port" / "[v6]:port". Returns 0, or -1 with err filled. */
+int shardmap_parse_addr(const char *text, struct shardmap_addr *out, char *err, size_t errlen);
+
+/* Parse a range like "-80", "80-c0", "c0-", "-" or "". Returns 0 or -1. */
+int shardmap_parse_range(const char *text, uint64_t *start, uint64_t *end, bool *end_max,
+                         char *err, size_t errlen);
+
+/* Write the map back in the file format (the same text shardmap_load_*
+ * accepts). Returns a malloc'd string the caller frees, or NULL. */
+char *shardmap_to_string(const struct shardmap *map);
+
+#endif

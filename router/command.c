@@ -1,0 +1,401 @@
+/* command — what the router does with each client command: answer it
+ * itself (COM_PING, COM_STATISTICS, COM_SET_OPTION without a backend, a USE
+ * of a keyspace) or send it to the keyspace's backend and relay the
+ * response. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend.h"
+#include "log.h"
+#include "router.h"
+#include "session_int.h"
+#include "stmt.h"
+
+#define PROTO_ER_WRONG_DB_NAME 1102
+#define PROTO_ER_NOT_SUPPORTED_YET 1235
+
+void session_command_done_local(struct session *s)
+{
+    buf_consume(&s->in, s->cmd_wire);
+    s->cmd_wire = 0;
+    s->st = SESSION_ST_IDLE;
+    s->w->questions++;
+}
+
+static void reply_err(struct session *s, uint16_t code, const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void reply_err(struct session *s, uint16_t code, const char *state, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    proto_write_err(&s->out, 1, code, state, "%s", msg);
+    session_command_done_local(s);
+}
+
+static void reply_ok(struct session *s, const char *track_schema)
+{
+    struct proto_ok ok = {.status = s->status};
+    uint8_t state[300];
+    if (track_schema != NULL) {
+        ok.state_len = proto_state_schema(state, sizeof(state), track_schema);
+        ok.state = state;
+        if (ok.state_len > 0)
+            ok.status |= PROTO_STATUS_SESSION_STATE_CHANGED;
+    }
+    proto_write_ok(&s->out, 1, s->caps, &ok);
+    session_command_done_local(s);
+}
+
+void session_reply_connect_error(struct session *s, struct backend *be)
+{
+    if (be->err_code > 0 && be->err_code < 2000)
+        proto_write_err(&s->out, 1, (uint16_t)be->err_code, be->sqlstate, "shard %s (%s): %s",
+                        be->shard, be->addr, be->error);
+    else
+        proto_write_err(&s->out, 1, PROTO_ER_CONNECT_TO_SOURCE, "HY000",
+                        "shardrouter cannot connect to shard %s at %s: %s", be->shard, be->addr,
+                        be->error);
+}
+
+/* The keyspace statements without a database go to. */
+static const struct shardmap_keyspace *default_keyspace(const struct session *s)
+{
+    const char *name = s->w->router->cfg->default_keyspace;
+    if (name[0] != '\0')
+        return shardmap_keyspace(s->map, name);
+    return s->map->nkeyspaces > 0 ? &s->map->keyspaces[0] : NULL;
+}
+
+static bool same_server(const struct backend *be, const struct shardmap_shard *shard)
+{
+    char addr[300];
+    snprintf(addr, sizeof(addr), "%s:%d", shard->primary.host, shard->primary.port);
+    return strcmp(be->addr, addr) == 0;
+}
+
+/*
+ * Make sure the session has a ready backend for keyspace ks. Returns true
+ * when it does; otherwise the session either waits (SESSION_ST_CONNECTING;
+ * the command runs again once connected) or the command was answered with
+ * an error.
+ */
+static bool ensure_backend(struct session *s, const struct shardmap_keyspace *ks)
+{
+    struct router *r = s->w->router;
+    if (s->be != NULL) {
+        if (s->be->st == BACKEND_ST_READY)
+            return true;
+        s->st = SESSION_ST_CONNECTING;
+        return false;
+    }
+    if (ks == NULL) {
+        reply_err(s, PROTO_ER_NO_DB, "3D000", "No database selected");
+        return false;
+    }
+    const struct shardmap_shard *shard = &ks->shards[0];
+    struct backend_params bp = {
+        .user = r->cfg->backend_user,
+        .password = r->cfg->backend_password,
+        .connect_timeout_ms = r->cfg->backend_connect_timeout_ms,
+        .schema = s->ks ? shard->schema : NULL,
+        .charset = s->charset,
+        .found_rows = (s->caps & PROTO_CAP_FOUND_ROWS) != 0,
+        .multi_statements = s->multi_statements,
+        .local_infile = r->cfg->allow_local_infile,
+    };
+    struct backend *be = backend_connect(s->w, s, shard, &bp);
+    if (be == NULL) {
+        reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of resources: cannot allocate a "
+                                                         "backend connection");
+        return false;
+    }
+    if (be->st == BACKEND_ST_DEAD) {
+        session_reply_connect_error(s, be);
+        backend_release(be);
+        session_command_done_local(s);
+        return false;
+    }
+    s->be = be;
+    s->dirty = false;
+    if (be->st == BACKEND_ST_CONNECTING) {
+        s->st = SESSION_ST_CONNECTING;
+        return false;
+    }
+    return true;
+}
+
+/* Send bytes to the session's ready backend and relay the answer. */
+static void start_relay(struct session *s, const void *p, size_t n, enum relay_kind kind,
+                        const char *track_schema)
+{
+    struct backend *be = s->be;
+    buf_consume(&s->in, s->cmd_wire);
+    s->cmd_wire = 0;
+    s->w->questions++;
+    relay_start(&s->relay, kind, s->caps, be->caps, s->w->router->cfg->allow_local_infile);
+    s->relay.backend_ext = be->ext_caps;
+    s->relay.track_schema = track_schema;
+    s->st = SESSION_ST_FORWARD;
+    if (backend_send(be, p, n) == -1)
+        session_backend_lost(s, "cannot send to the server");
+}
+
+/* Forward the command at the head of in, unchanged. */
+static void forward(struct session *s, enum relay_kind kind)
+{
+    const struct shardmap_keyspace *ks = s->ks ? s->ks : default_keyspace(s);
+    if (!ensure_backend(s, ks))
+        return;
+    /* The command leaves from the input buffer without a copy; what the
+     * socket does not take now is queued by backend_send. */
+    start_relay(s, buf_head(&s->in), s->cmd_wire, kind, NULL);
+}
+
+/* COM_INIT_DB / USE: the client names a keyspace; the shard's server gets
+ * the shard's schema name. */
+static void init_db(struct session *s, const char *name, size_t len)
+{
+    char db[STMT_NAME_MAX + 1];
+    if (len == 0) {
+        reply_err(s, PROTO_ER_NO_DB, "3D000", "No database selected");
+        return;
+    }
+    if (len > STMT_NAME_MAX || memchr(name, 0, len) != NULL) {
+        reply_err(s, PROTO_ER_WRONG_DB_NAME, "42000", "Incorrect database name '%.*s'",
+                  (int)(len > 64 ? 64 : len), name);
+        return;
+    }
+    memcpy(db, name, len);
+    db[len] = '\0';
+    const struct shardmap_keyspace *ks = shardmap_keyspace(s->map, db);
+    if (ks == NULL) {
+        reply_err(s, PROTO_ER_BAD_DB, "42000", "Unknown database '%s'", db);
+        return;
+    }
+    const struct shardmap_shard *shard = &ks->shards[0];
+    if (s->be == NULL) {
+        s->ks = ks;
+        reply_ok(s, ks->name);
+        return;
+    }
+    if (!same_server(s->be, shard)) {
+        if (s->dirty || (s->status & PROTO_STATUS_IN_TRANS)) {
+            reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                      "keyspace '%s' is served by %s:%d, not by %s where this session's "
+                      "connection may hold session state (variables, temporary tables, a "
+                      "transaction); reconnect with database '%s', or reset the connection "
+                      "first",
+                      ks->name, shard->primary.host, shard->primary.port, s->be->addr, ks->name);
+            return;
+        }
+        backend_release(s->be);
+        s->be = NULL;
+        s->ks = ks;
+        reply_ok(s, ks->name);
+        return;
+    }
+    if (s->be->st != BACKEND_ST_READY) {
+        s->st = SESSION_ST_CONNECTING;
+        return;
+    }
+    uint8_t pkt[PROTO_HEADER_LEN + 1 + 256];
+    size_t n = strlen(shard->schema);
+    if (n > 255)
+        n = 255;
+    proto_set_header(pkt, (uint32_t)(1 + n), 0);
+    pkt[PROTO_HEADER_LEN] = PROTO_COM_INIT_DB;
+    memcpy(pkt + PROTO_HEADER_LEN + 1, shard->schema, n);
+    s->new_ks = ks;
+    start_relay(s, pkt, PROTO_HEADER_LEN + 1 + n, RELAY_KIND_SIMPLE, ks->name);
+}
+
+static void query(struct session *s, const uint8_t *sql, size_t len)
+{
+    struct router *r = s->w->router;
+    struct stmt_peek pk;
+    stmt_peek((const char *)sql, len, 0, &pk);
+    if (pk.load_local && !r->cfg->allow_local_infile) {
+        reply_err(s, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
+                  "LOAD DATA LOCAL INFILE is disabled in shardrouter; set allow_local_infile = "
+                  "true in its configuration to allow it");
+        return;
+    }
+    if (pk.is_use) {
+        init_db(s, pk.db, strlen(pk.db));
+        return;
+    }
+    if (s->ks != NULL && s->ks->sharded) {
+        reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                  "keyspace '%s' is sharded (shard map version %llu); this shardrouter routes "
+                  "statements to unsharded keyspaces only",
+                  s->ks->name, (unsigned long long)s->map->version);
+        return;
+    }
+    if (pk.stateful)
+        s->dirty = true;
+    forward(s, RELAY_KIND_QUERY);
+}
+
+static void set_option(struct session *s, const uint8_t *p, size_t len)
+{
+    if (len != 3) {
+        reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+        return;
+    }
+    uint16_t opt = proto_u16(p + 1);
+    if (opt > 1) {
+        reply_err(s, PROTO_ER_UNKNOWN_COM, "08S01", "Unknown command (COM_SET_OPTION %u)", opt);
+        return;
+    }
+    bool want = opt == 0;
+    s->multi_statements = want;
+    if (s->be != NULL && s->be->st == BACKEND_ST_READY && s->be->multi_statements != want) {
+        s->be->multi_statements = want;
+        start_relay(s, buf_head(&s->in), s->cmd_wire, RELAY_KIND_SIMPLE, NULL);
+        return;
+    }
+    proto_write_end(&s->out, 1, s->caps, 0, s->status);
+    session_command_done_local(s);
+}
+
+static void statistics(struct session *s)
+{
+    struct router *r = s->w->router;
+    uint64_t q = 0;
+    for (int i = 0; i < r->nworkers; i++)
+        q += __atomic_load_n(&r->workers[i].questions, __ATOMIC_RELAXED);
+    long up = (long)(time(NULL) - r->started);
+    char text[256];
+    int n = snprintf(text, sizeof(text),
+                     "Uptime: %ld  Threads: %d  Questions: %llu  Slow queries: 0  Opens: 0  "
+                     "Open tables: 0  Queries per second avg: %.3f",
+                     up, __atomic_load_n(&r->nclients, __ATOMIC_RELAXED), (unsigned long long)q,
+                     up > 0 ? (double)q / (double)up : 0.0);
+    uint8_t seq = 1;
+    proto_write_payload(&s->out, text, (size_t)n, &seq);
+    session_command_done_local(s);
+}
+
+static const char *command_name(uint8_t com)
+{
+    static const char *const names[] = {
+        [0x00] = "COM_SLEEP",        [0x05] = "COM_CREATE_DB",      [0x06] = "COM_DROP_DB",
+        [0x07] = "COM_REFRESH",      [0x08] = "COM_SHUTDOWN",       [0x0a] = "COM_PROCESS_INFO",
+        [0x0b] = "COM_CONNECT",      [0x0c] = "COM_PROCESS_KILL",   [0x0d] = "COM_DEBUG",
+        [0x0f] = "COM_TIME",         [0x10] = "COM_DELAYED_INSERT", [0x11] = "COM_CHANGE_USER",
+        [0x12] = "COM_BINLOG_DUMP",  [0x13] = "COM_TABLE_DUMP",     [0x14] = "COM_CONNECT_OUT",
+        [0x15] = "COM_REGISTER_SLAVE", [0x16] = "COM_STMT_PREPARE", [0x17] = "COM_STMT_EXECUTE",
+        [0x1a] = "COM_STMT_RESET",   [0x1c] = "COM_STMT_FETCH",     [0x1d] = "COM_DAEMON",
+        [0x1e] = "COM_BINLOG_DUMP_GTID",
+    };
+    if (com < sizeof(names) / sizeof(names[0]) && names[com] != NULL)
+        return names[com];
+    return "this command";
+}
+
+void session_on_command(struct session *s, const struct proto_msg *m)
+{
+    uint8_t *joined = NULL;
+    const uint8_t *p = buf_head(&s->in) + PROTO_HEADER_LEN;
+    size_t len = m->payload;
+
+    s->cmd_wire = m->wire;
+    if (m->nparts > 1) {
+        /* Over 16 MiB: the parser needs the payload in one piece. */
+        joined = malloc(len);
+        if (joined == NULL) {
+            reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+            return;
+        }
+        proto_message_join(buf_head(&s->in), m, joined);
+        p = joined;
+    }
+    if (len == 0) {
+        log_warn("client %s (session %u): empty command packet", s->peer, s->id);
+        reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+        return;
+    }
+    switch (p[0]) {
+    case PROTO_COM_QUIT:
+        session_close(s);
+        break;
+    case PROTO_COM_PING:
+        reply_ok(s, NULL);
+        break;
+    case PROTO_COM_QUERY:
+        query(s, p + 1, len - 1);
+        break;
+    case PROTO_COM_INIT_DB:
+        init_db(s, (const char *)p + 1, len - 1);
+        break;
+    case PROTO_COM_FIELD_LIST:
+        if (len < 2 || memchr(p + 1, 0, len - 1) == NULL) {
+            reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+            break;
+        }
+        forward(s, RELAY_KIND_FIELD_LIST);
+        break;
+    case PROTO_COM_SET_OPTION:
+        set_option(s, p, len);
+        break;
+    case PROTO_COM_RESET_CONNECTION:
+        if (s->be != NULL && s->be->st == BACKEND_ST_READY) {
+            s->dirty = false;
+            start_relay(s, buf_head(&s->in), s->cmd_wire, RELAY_KIND_SIMPLE, NULL);
+        } else {
+            reply_ok(s, NULL);
+        }
+        break;
+    case PROTO_COM_STATISTICS:
+        statistics(s);
+        break;
+    case 0x18: /* COM_STMT_SEND_LONG_DATA and COM_STMT_CLOSE have no */
+    case 0x19: /* response; without a prepared statement they are no-ops */
+        session_command_done_local(s);
+        break;
+    default:
+        log_info("client %s (session %u): unsupported command 0x%02x", s->peer, s->id, p[0]);
+        reply_err(s, PROTO_ER_UNKNOWN_COM, "08S01",
+                  "Unknown command: shardrouter does not support %s (0x%02x)",
+                  command_name(p[0]), p[0]);
+        break;
+    }
+    free(joined);
+}
+
+int session_infile_packet(struct session *s, const struct proto_msg *m)
+{
+    struct backend *be = s->be;
+    if (buf_avail(&be->out) >= SESSION_OUT_LIMIT) {
+        if (backend_flush(be) == -1) {
+            session_backend_lost(s, "cannot send to the server");
+            return 1;
+        }
+        if (buf_avail(&be->out) >= SESSION_OUT_LIMIT)
+            return 0; /* the server reads slowly: wait for EPOLLOUT */
+    }
+    const uint8_t *w = buf_head(&s->in);
+    size_t pos = 0;
+    for (unsigned i = 0; i < m->nparts; i++) {
+        uint32_t len = proto_u24(w + pos);
+        enum relay_result rr = relay_infile_packet(&s->relay, w + pos + PROTO_HEADER_LEN, len,
+                                                   w[pos + 3], &be->out);
+        pos += PROTO_HEADER_LEN + len;
+        if (rr == RELAY_ERROR) {
+            session_backend_lost(s, s->relay.why);
+            return 1;
+        }
+        if (rr == RELAY_DONE)
+            s->st = SESSION_ST_FORWARD;
+    }
+    buf_consume(&s->in, m->wire);
+    if (backend_flush(be) == -1)
+        session_backend_lost(s, "cannot send to the server");
+    return 1;
+}

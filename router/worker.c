@@ -1,0 +1,253 @@
+/* worker — per-thread epoll loop. See include/worker.h. */
+#include "worker.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "log.h"
+#include "proto.h"
+#include "router.h"
+#include "session.h"
+
+#define MAX_EVENTS 256
+#define TICK_MS 100
+#define ACCEPT_BATCH 64
+
+uint64_t worker_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int open_listener(const char *host, int port, char *err, size_t errlen)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    int rc = getaddrinfo(host, portstr, &hints, &ai);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        snprintf(err, errlen, "cannot listen on %s:%d: socket: %s", host, port, strerror(errno));
+        freeaddrinfo(ai);
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* One listening socket per worker; the kernel spreads connections. */
+    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, 1024) == -1) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        close(fd);
+        freeaddrinfo(ai);
+        return -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+int worker_watch(struct worker *w, struct pollable *pl)
+{
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+                             .data.ptr = pl};
+    return epoll_ctl(w->epfd, EPOLL_CTL_ADD, pl->fd, &ev);
+}
+
+int worker_init(struct worker *w, struct router *r, int id, char *err, size_t errlen)
+{
+    memset(w, 0, sizeof(*w));
+    w->id = id;
+    w->router = r;
+    w->listener.fd = w->wake.fd = w->epfd = -1;
+    list_init(&w->sessions);
+    list_init(&w->handshaking);
+    list_init(&w->connecting);
+    list_init(&w->dead);
+    list_init(&w->dead_backends);
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->epfd == -1) {
+        snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
+        return -1;
+    }
+    w->listener.kind = POLL_LISTENER;
+    w->listener.fd = open_listener(r->cfg->listen_host, r->cfg->listen_port, err, errlen);
+    if (w->listener.fd == -1)
+        return -1;
+    w->wake.kind = POLL_WAKE;
+    w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (w->wake.fd == -1) {
+        snprintf(err, errlen, "eventfd: %s", strerror(errno));
+        return -1;
+    }
+    /* The listener is level-triggered: accept a batch, the rest next tick. */
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &w->listener};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->listener.fd, &ev) == -1) {
+        snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+        return -1;
+    }
+    ev.data.ptr = &w->wake;
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake.fd, &ev) == -1) {
+        snprintf(err, errlen, "epoll_ctl: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+void worker_deinit(struct worker *w)
+{
+    if (w->listener.fd != -1)
+        close(w->listener.fd);
+    if (w->wake.fd != -1)
+        close(w->wake.fd);
+    if (w->epfd != -1)
+        close(w->epfd);
+    w->listener.fd = w->wake.fd = w->epfd = -1;
+}
+
+void worker_wake(struct worker *w)
+{
+    uint64_t one = 1;
+    if (write(w->wake.fd, &one, sizeof(one)) == -1 && errno != EAGAIN)
+        log_warn("cannot wake worker %d: %s", w->id, strerror(errno));
+}
+
+/* Refuse a connection over max_client_connections: ERR 1040 in place of
+ * the greeting, as the server does. The socket is new, so the short write
+ * cannot block. */
+static void refuse_too_many(int fd, const char *who)
+{
+    struct buf b = {0};
+    if (proto_write_err(&b, 0, PROTO_ER_CON_COUNT, "08004", "Too many connections") == 0) {
+        ssize_t n = write(fd, b.data, b.len);
+        (void)n;
+    }
+    buf_free(&b);
+    log_warn("refused client %s: max_client_connections reached", who);
+}
+
+static void accept_clients(struct worker *w)
+{
+    struct router *r = w->router;
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        int fd = accept4(w->listener.fd, (struct sockaddr *)&ss, &sl,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd == -1) {
+            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                log_warn("accept: %s", strerror(errno));
+            return;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        int n = __atomic_add_fetch(&r->nclients, 1, __ATOMIC_RELAXED);
+        if (n > r->cfg->max_client_connections || __atomic_load_n(&r->stopping, __ATOMIC_RELAXED)) {
+            char who[INET6_ADDRSTRLEN + 8];
+            session_format_peer(&ss, who, sizeof(who));
+            refuse_too_many(fd, who);
+            close(fd);
+            __atomic_sub_fetch(&r->nclients, 1, __ATOMIC_RELAXED);
+            continue;
+        }
+        w->connections++;
+        if (session_create(w, fd, &ss) == NULL) {
+            close(fd);
+            __atomic_sub_fetch(&r->nclients, 1, __ATOMIC_RELAXED);
+        }
+    }
+}
+
+static void dispatch(struct worker *w, struct epoll_event *ev)
+{
+    struct pollable *pl = ev->data.ptr;
+    switch (pl->kind) {
+    case POLL_LISTENER:
+        accept_clients(w);
+        break;
+    case POLL_WAKE: {
+        uint64_t v;
+        ssize_t n = read(w->wake.fd, &v, sizeof(v));
+        (void)n;
+        break;
+    }
+    case POLL_SESSION:
+        session_event((struct session *)pl, ev->events);
+        break;
+    case POLL_BACKEND:
+        backend_event((struct backend *)pl, ev->events);
+        break;
+    }
+}
+
+/* SIGTERM: stop accepting, let sessions finish what they are doing. */
+static void begin_stop(struct worker *w)
+{
+    if (w->listener.fd != -1) {
+        epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->listener.fd, NULL);
+        close(w->listener.fd);
+        w->listener.fd = -1;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct epoll_event evs[MAX_EVENTS];
+    uint64_t next_tick = 0, stop_deadline = 0;
+
+    log_set_worker(w->id);
+    for (;;) {
+        bool stopping = __atomic_load_n(&w->router->stopping, __ATOMIC_RELAXED);
+        int timeout = -1;
+        if (stopping || !list_empty(&w->handshaking) || !list_empty(&w->connecting))
+            timeout = TICK_MS;
+        int n = epoll_wait(w->epfd, evs, MAX_EVENTS, timeout);
+        if (n == -1 && errno != EINTR) {
+            log_error("epoll_wait: %s", strerror(errno));
+            break;
+        }
+        w->now_ms = worker_clock_ms();
+        for (int i = 0; i < n; i++)
+            dispatch(w, &evs[i]);
+        if (w->now_ms >= next_tick) {
+            next_tick = w->now_ms + TICK_MS;
+            session_check_timeouts(w);
+            backend_check_timeouts(w);
+        }
+        if (stopping) {
+            if (stop_deadline == 0) {
+                begin_stop(w);
+                stop_deadline = w->now_ms + (uint64_t)w->router->cfg->shutdown_timeout_ms;
+            }
+            session_close_idle(w, w->now_ms >= stop_deadline);
+        }
+        session_reap(w);
+        backend_reap(w);
+        if (stopping && list_empty(&w->sessions))
+            break;
+    }
+    return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+    w->now_ms = worker_clock_ms();
+    return pthread_create(&w->thread, NULL, worker_main, w) == 0 ? 0 : -1;
+}
