@@ -58,6 +58,7 @@ enum relay_result {
  * never get those capabilities. */
 #define RELAY_EXT_PROGRESS (1u << 0)
 #define RELAY_EXT_METADATA (1u << 3)
+#define RELAY_EXT_CACHE_METADATA (1u << 4) /* a "metadata follows" byte after the column count */
 
 struct relay {
     enum relay_kind kind;
@@ -74,6 +75,7 @@ struct relay {
     size_t pass_left;  /* payload bytes of the current packet still to copy */
     bool in_split;     /* the current/next packet continues a split payload */
     bool infile_split; /* the client's last LOCAL INFILE packet was 0xffffff long */
+    bool infile_denied; /* a LOCAL INFILE request got an empty file from us */
     size_t need;       /* bytes `in` must hold at its head to go on (hint) */
     uint64_t rows;     /* rows relayed (all result sets) */
     uint64_t affected; /* affected rows of the last OK */

@@ -61,11 +61,14 @@ struct session {
     bool dirty;      /* the backend connection may hold session state */
     uint16_t status; /* server status after the last command */
     size_t cmd_wire; /* bytes of the command being served, at the head of in */
+    uint8_t cmd_seq; /* sequence id of the first response packet: the number of
+                        packets the command took (1 unless it was split) */
     struct relay relay;
 };
 
-/* New client on fd (non-blocking): sends the greeting. NULL on failure
- * (the caller closes fd). */
+/* New client on fd (non-blocking): sends the greeting. NULL when the
+ * session could not be set up: the caller still owns fd (and its count in
+ * nclients). Otherwise the session owns them, even if it closed already. */
 struct session *session_create(struct worker *w, int fd, const struct sockaddr_storage *peer);
 
 /* epoll told us something about the client socket. */

@@ -2,6 +2,7 @@
 #include "backend.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <mysql.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -113,15 +114,17 @@ struct backend *backend_connect(struct worker *w, struct session *owner,
     return be;
 }
 
-static void fail(struct backend *be, unsigned code, const char *msg)
+/* The connection cannot be used: state is the SQLSTATE that goes with code
+ * (NULL: HY000). */
+static void fail(struct backend *be, unsigned code, const char *state, const char *msg)
 {
     list_del(&be->tnode);
     be->st = BACKEND_ST_DEAD;
     be->err_code = code;
     snprintf(be->error, sizeof(be->error), "%s", msg);
-    const char *state = be->mysql ? mysql_sqlstate(be->mysql) : NULL;
-    snprintf(be->sqlstate, sizeof(be->sqlstate), "%s",
-             state && strlen(state) == 5 ? state : "HY000");
+    if (state == NULL || strlen(state) != 5 || strcmp(state, "00000") == 0)
+        state = "HY000";
+    snprintf(be->sqlstate, sizeof(be->sqlstate), "%s", state);
     log_warn("cannot connect to shard %s at %s: %s", be->shard, be->addr, msg);
     if (be->notify)
         session_backend_failed(be->owner, be);
@@ -130,7 +133,7 @@ static void fail(struct backend *be, unsigned code, const char *msg)
 static void finish_connect(struct backend *be, MYSQL *ret)
 {
     if (ret == NULL) {
-        fail(be, mysql_errno(be->mysql), mysql_error(be->mysql));
+        fail(be, mysql_errno(be->mysql), mysql_sqlstate(be->mysql), mysql_error(be->mysql));
         return;
     }
     list_del(&be->tnode);
@@ -148,11 +151,20 @@ static void finish_connect(struct backend *be, MYSQL *ret)
         char msg[200];
         snprintf(msg, sizeof(msg), "the connection negotiated capabilities 0x%08x the router "
                  "cannot relay", caps);
-        fail(be, PROTO_ER_CONNECT_TO_SOURCE, msg);
+        fail(be, PROTO_ER_CONNECT_TO_SOURCE, NULL, msg);
         return;
     }
     be->caps = caps;
     be->pl.fd = (int)mysql_get_socket(m);
+    /* libmariadb puts the socket back into blocking mode when the connect
+     * completes; the worker must never block on it. */
+    int fl = fcntl(be->pl.fd, F_GETFL);
+    if (fl == -1 || fcntl(be->pl.fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "cannot make the socket non-blocking: %s", strerror(errno));
+        fail(be, PROTO_ER_CONNECT_TO_SOURCE, NULL, msg);
+        return;
+    }
     int one = 1;
     setsockopt(be->pl.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     be->st = BACKEND_ST_READY;
@@ -211,7 +223,7 @@ void backend_check_timeouts(struct worker *w)
         if (w->now_ms >= be->deadline_ms) {
             char msg[128];
             snprintf(msg, sizeof(msg), "connect timed out after %d ms", be->timeout_ms);
-            fail(be, PROTO_ER_CONNECT_TO_SOURCE, msg);
+            fail(be, PROTO_ER_CONNECT_TO_SOURCE, NULL, msg);
         }
     }
 }

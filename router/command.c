@@ -34,7 +34,7 @@ static void reply_err(struct session *s, uint16_t code, const char *state, const
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    proto_write_err(&s->out, 1, code, state, "%s", msg);
+    proto_write_err(&s->out, s->cmd_seq, code, state, "%s", msg);
     session_command_done_local(s);
 }
 
@@ -48,17 +48,18 @@ static void reply_ok(struct session *s, const char *track_schema)
         if (ok.state_len > 0)
             ok.status |= PROTO_STATUS_SESSION_STATE_CHANGED;
     }
-    proto_write_ok(&s->out, 1, s->caps, &ok);
+    proto_write_ok(&s->out, s->cmd_seq, s->caps, &ok);
     session_command_done_local(s);
 }
 
 void session_reply_connect_error(struct session *s, struct backend *be)
 {
     if (be->err_code > 0 && be->err_code < 2000)
-        proto_write_err(&s->out, 1, (uint16_t)be->err_code, be->sqlstate, "shard %s (%s): %s",
+        proto_write_err(&s->out, s->cmd_seq, (uint16_t)be->err_code, be->sqlstate,
+                        "shard %s (%s): %s",
                         be->shard, be->addr, be->error);
     else
-        proto_write_err(&s->out, 1, PROTO_ER_CONNECT_TO_SOURCE, "HY000",
+        proto_write_err(&s->out, s->cmd_seq, PROTO_ER_CONNECT_TO_SOURCE, be->sqlstate,
                         "shardrouter cannot connect to shard %s at %s: %s", be->shard, be->addr,
                         be->error);
 }
@@ -130,9 +131,12 @@ static bool ensure_backend(struct session *s, const struct shardmap_keyspace *ks
     return true;
 }
 
-/* Send bytes to the session's ready backend and relay the answer. */
-static void start_relay(struct session *s, const void *p, size_t n, enum relay_kind kind,
-                        const char *track_schema)
+/* Send bytes to the session's ready backend and relay the answer. The
+ * backend answers after the packets it got: bseq is its first sequence id
+ * (the client's own when the command goes unchanged, 1 for a command the
+ * router composed). */
+static void start_relay(struct session *s, const void *p, size_t n, uint8_t bseq,
+                        enum relay_kind kind, const char *track_schema)
 {
     struct backend *be = s->be;
     buf_consume(&s->in, s->cmd_wire);
@@ -140,6 +144,8 @@ static void start_relay(struct session *s, const void *p, size_t n, enum relay_k
     s->w->questions++;
     relay_start(&s->relay, kind, s->caps, be->caps, s->w->router->cfg->allow_local_infile);
     s->relay.backend_ext = be->ext_caps;
+    s->relay.client_seq = s->cmd_seq;
+    s->relay.backend_seq = bseq;
     s->relay.track_schema = track_schema;
     s->st = SESSION_ST_FORWARD;
     if (backend_send(be, p, n) == -1)
@@ -154,7 +160,7 @@ static void forward(struct session *s, enum relay_kind kind)
         return;
     /* The command leaves from the input buffer without a copy; what the
      * socket does not take now is queued by backend_send. */
-    start_relay(s, buf_head(&s->in), s->cmd_wire, kind, NULL);
+    start_relay(s, buf_head(&s->in), s->cmd_wire, s->cmd_seq, kind, NULL);
 }
 
 /* COM_INIT_DB / USE: the client names a keyspace; the shard's server gets
@@ -212,7 +218,7 @@ static void init_db(struct session *s, const char *name, size_t len)
     pkt[PROTO_HEADER_LEN] = PROTO_COM_INIT_DB;
     memcpy(pkt + PROTO_HEADER_LEN + 1, shard->schema, n);
     s->new_ks = ks;
-    start_relay(s, pkt, PROTO_HEADER_LEN + 1 + n, RELAY_KIND_SIMPLE, ks->name);
+    start_relay(s, pkt, PROTO_HEADER_LEN + 1 + n, 1, RELAY_KIND_SIMPLE, ks->name);
 }
 
 static void query(struct session *s, const uint8_t *sql, size_t len)
@@ -224,6 +230,13 @@ static void query(struct session *s, const uint8_t *sql, size_t len)
         reply_err(s, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
                   "LOAD DATA LOCAL INFILE is disabled in shardrouter; set allow_local_infile = "
                   "true in its configuration to allow it");
+        return;
+    }
+    if (pk.load_local && !(s->caps & PROTO_CAP_LOCAL_FILES)) {
+        /* The server would ask this client for a file it cannot send. */
+        reply_err(s, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
+                  "LOAD DATA LOCAL INFILE: the client did not enable local infile "
+                  "(CLIENT_LOCAL_FILES); enable it in the client's connection options");
         return;
     }
     if (pk.is_use) {
@@ -257,10 +270,10 @@ static void set_option(struct session *s, const uint8_t *p, size_t len)
     s->multi_statements = want;
     if (s->be != NULL && s->be->st == BACKEND_ST_READY && s->be->multi_statements != want) {
         s->be->multi_statements = want;
-        start_relay(s, buf_head(&s->in), s->cmd_wire, RELAY_KIND_SIMPLE, NULL);
+        start_relay(s, buf_head(&s->in), s->cmd_wire, s->cmd_seq, RELAY_KIND_SIMPLE, NULL);
         return;
     }
-    proto_write_end(&s->out, 1, s->caps, 0, s->status);
+    proto_write_end(&s->out, s->cmd_seq, s->caps, 0, s->status);
     session_command_done_local(s);
 }
 
@@ -277,7 +290,7 @@ static void statistics(struct session *s)
                      "Open tables: 0  Queries per second avg: %.3f",
                      up, __atomic_load_n(&r->nclients, __ATOMIC_RELAXED), (unsigned long long)q,
                      up > 0 ? (double)q / (double)up : 0.0);
-    uint8_t seq = 1;
+    uint8_t seq = s->cmd_seq;
     proto_write_payload(&s->out, text, (size_t)n, &seq);
     session_command_done_local(s);
 }
@@ -306,6 +319,7 @@ void session_on_command(struct session *s, const struct proto_msg *m)
     size_t len = m->payload;
 
     s->cmd_wire = m->wire;
+    s->cmd_seq = m->next_seq;
     if (m->nparts > 1) {
         /* Over 16 MiB: the parser needs the payload in one piece. */
         joined = malloc(len);
@@ -347,7 +361,7 @@ void session_on_command(struct session *s, const struct proto_msg *m)
     case PROTO_COM_RESET_CONNECTION:
         if (s->be != NULL && s->be->st == BACKEND_ST_READY) {
             s->dirty = false;
-            start_relay(s, buf_head(&s->in), s->cmd_wire, RELAY_KIND_SIMPLE, NULL);
+            start_relay(s, buf_head(&s->in), s->cmd_wire, s->cmd_seq, RELAY_KIND_SIMPLE, NULL);
         } else {
             reply_ok(s, NULL);
         }

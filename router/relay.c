@@ -103,6 +103,18 @@ static enum relay_result first_packet(struct relay *r, const uint8_t *p, size_t 
     case 0x00:
         if (proto_parse_ok(p, len, r->backend_caps, &ok) == -1)
             return fail(r, "malformed OK packet");
+        if (r->infile_denied && !(ok.status & PROTO_STATUS_MORE_RESULTS)) {
+            /* Loading an empty file in place of the one the client could not
+             * send is not success. */
+            r->status = ok.status;
+            r->err_code = PROTO_ER_NOT_ALLOWED_COMMAND;
+            if (proto_write_err(out, r->client_seq++, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
+                                "LOAD DATA LOCAL INFILE: the client may not send files "
+                                "(local infile not enabled); nothing was loaded") == -1)
+                return fail(r, "out of memory");
+            r->st = RELAY_ST_DONE;
+            return RELAY_MORE;
+        }
         r->status = ok.status;
         r->warnings = ok.warnings;
         r->affected = ok.affected_rows;
@@ -153,7 +165,15 @@ static enum relay_result first_packet(struct relay *r, const uint8_t *p, size_t 
         r->ncols = proto_get_lenenc(&rd);
         if (rd.err || r->ncols == 0)
             return fail(r, "malformed column count");
-        if (emit_packet(r, out, p, len) == -1)
+        size_t keep = (size_t)(rd.p - p);
+        if (r->backend_ext & RELAY_EXT_CACHE_METADATA) {
+            /* MariaDB adds "metadata follows"; the client never asked. */
+            if (proto_get_u8(&rd) != 1 || rd.err)
+                return fail(r, "column definitions were not sent (cached metadata)");
+        } else {
+            keep = len;
+        }
+        if (emit_packet(r, out, p, keep) == -1)
             return fail(r, "out of memory");
         r->st = RELAY_ST_COLUMNS;
         return RELAY_MORE;
@@ -355,5 +375,6 @@ int relay_infile_deny(struct relay *r, struct buf *to_backend)
     uint8_t b[PROTO_HEADER_LEN];
     proto_set_header(b, 0, r->backend_seq++);
     r->st = RELAY_ST_FIRST;
+    r->infile_denied = true;
     return buf_append(to_backend, b, sizeof(b));
 }

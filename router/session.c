@@ -60,11 +60,10 @@ struct session *session_create(struct worker *w, int fd, const struct sockaddr_s
     s->st = SESSION_ST_HANDSHAKE;
     s->deadline_ms = w->now_ms + (uint64_t)w->router->cfg->handshake_timeout_ms;
     s->rd_ready = true;
-    /* The greeting is small: the socket takes it now. */
-    if (session_flush(s) == -1) {
+    /* The greeting is small: the socket takes it now. From here on the
+     * session owns fd and its place in nclients: a failure closes it. */
+    if (session_flush(s) == -1)
         session_close(s);
-        return NULL;
-    }
     return s;
 }
 

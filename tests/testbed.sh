@@ -46,7 +46,7 @@ usage() {
 usage: tests/testbed.sh start  [--dir DIR] [--shards N] [--replicas 0|1] [--base-port P]
        tests/testbed.sh stop   [--dir DIR]
        tests/testbed.sh status [--dir DIR]
-       tests/testbed.sh sql [--dir DIR] SHARD primary|replica [mariadb args...]
+       tests/testbed.sh sql [--dir DIR] SHARD primary|replica [--dir DIR] [mariadb args...]
 DIR defaults to $TESTBED_DIR, else <repo>/build/testbed.
 EOF
     exit 2
@@ -119,10 +119,18 @@ lock_dir() {
 # process still names DIR on its command line, plus any process whose
 # command line has --datadir=DIR/... (e.g. a bootstrap interrupted mid-way).
 # Zombies count as gone.
+pid_in() {  # pid_in FILE -> its first line, or nothing
+    local p=""
+    { read -r p <"$1"; } 2>/dev/null || true
+    echo "$p"
+}
+
 running() {  # running PID -> true if the process exists and is not a zombie
     local stat
     [[ "$1" =~ ^[0-9]+$ ]] || return 1
-    { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+    # read, not $(<file): a failing $(<file) aborts bash 5.2 under set -e
+    # even inside ||, and the process may vanish at any moment.
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
     stat=${stat##*) }
     [ "${stat%% *}" != Z ]
 }
@@ -135,7 +143,7 @@ our_pids() {
     local f pid seen=" "
     for f in "$DIR"/*/mariadbd.pid "$DIR"/*/launch.pid; do
         [ -f "$f" ] || continue
-        read -r pid <"$f" 2>/dev/null || continue
+        pid=$(pid_in "$f")
         [[ "$pid" =~ ^[0-9]+$ ]] || continue
         case "$seen" in *" $pid "*) continue ;; esac
         if alive "$pid"; then seen="$seen$pid "; echo "$pid"; fi
@@ -149,21 +157,28 @@ our_pids() {
     done
 }
 
-kill_ours() {  # SIGTERM, wait up to STOP_TIMEOUT s, SIGKILL the rest
-    local pids=() p left deadline
+# kill_ours [TIMEOUT]: SIGTERM, wait up to TIMEOUT (default STOP_TIMEOUT)
+# seconds, SIGKILL the rest.  TIMEOUT 0: SIGKILL at once (for servers whose
+# data is about to be thrown away anyway).  SIGTERM is repeated every 2 s:
+# mariadbd 10.11 can lose a SIGTERM that arrives early in its startup.
+kill_ours() {
+    local timeout=${1:-$STOP_TIMEOUT} pids=() p left=() t0=$SECONDS n=0
     mapfile -t pids < <(our_pids)
     [ ${#pids[@]} -gt 0 ] || return 0
     say "stopping ${#pids[@]} server process(es) in $DIR (pids ${pids[*]})"
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    deadline=$((SECONDS + STOP_TIMEOUT))
+    [ "$timeout" -eq 0 ] || for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     while :; do
         left=()
         for p in "${pids[@]}"; do alive "$p" && left+=("$p"); done
         [ ${#left[@]} -gt 0 ] || return 0
-        [ $SECONDS -lt $deadline ] || break
+        [ $((SECONDS - t0)) -lt "$timeout" ] || break
         sleep 0.1
+        n=$((n + 1))
+        if [ $((n % 20)) -eq 0 ]; then
+            for p in "${left[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+        fi
     done
-    say "still running after ${STOP_TIMEOUT}s, sending SIGKILL to ${left[*]}"
+    [ "$timeout" -eq 0 ] || say "still running after ${timeout}s, sending SIGKILL to ${left[*]}"
     for p in "${left[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
     for _ in $(seq 50); do
         left=()
@@ -190,7 +205,7 @@ used_ports() {
 
 # ---------------------------------------------------------------- env file
 
-# Load DIR/testbed.env into ENV_* variables without sourcing it.
+# Load DIR/testbed.env into the TB associative array (not sourced).
 declare -A TB=()
 load_env() {
     local k v
@@ -260,16 +275,24 @@ ports_free() {  # ports_free all|listen PORT... -> true if none is in use
     done
 }
 
+# Random base in 20000..50000 with all 2N ports free.  Ports inside the
+# kernel's ephemeral range (ip_local_port_range, 32768-60999 by default) are
+# avoided when possible: any outgoing connection can take one of those
+# between our check and mariadbd's bind (seen under load).
 pick_ports() {
-    local span=$((2 * SHARDS)) base
+    local span=$((2 * SHARDS)) base lo=32768 hi=60999 avoid=1
     if [ -n "$BASE_PORT" ]; then
         plan_servers "$BASE_PORT"
         ports_free listen "${SV_PORT[@]}" ||
             die "some of ports ${SV_PORT[*]} on 127.0.0.1 are in use; pick another --base-port or omit it to choose free ports automatically"
         return 0
     fi
-    for _ in $(seq 50); do
+    { read -r lo hi </proc/sys/net/ipv4/ip_local_port_range; } 2>/dev/null || true
+    # no room outside the ephemeral range -> take the whole 20000..50000
+    if [ $((lo - 20000)) -lt $((span + 10)) ] && [ $((50000 - hi)) -lt $((span + 10)) ]; then avoid=0; fi
+    for _ in $(seq 200); do
         base=$((20000 + (RANDOM * 32768 + RANDOM) % (30000 - span)))
+        if [ $avoid = 1 ] && [ $((base + span - 1)) -ge "$lo" ] && [ "$base" -le "$hi" ]; then continue; fi
         plan_servers "$base"
         if ports_free all "${SV_PORT[@]}"; then return 0; fi
     done
@@ -357,22 +380,24 @@ launch_server() {  # launch_server INDEX
         exec setsid nohup "$MARIADBD" "${opts[@]}" </dev/null >>"$sd/stdout.log" 2>&1
     ) &
     echo $! >"$sd/launch.pid"
-}
-
-bind_failure() {  # true if some server failed because its port was taken
-    grep -qsE "Bind on TCP/IP port|Address already in use" "$DIR"/shard*/error.log
+    disown $!   # no "Killed" job notices if we have to kill it
 }
 
 # Launch every planned server from the template and wait for all of them.
 # Returns 0 when all answer ping, 2 on a port clash (caller may retry),
 # dies on anything else.
 start_servers() {
-    local k sd deadline pending n down=()
+    local k sd deadline pending n down=() cps=() p
     for k in "${!SV_NAME[@]}"; do
         sd=$DIR/${SV_NAME[$k]}
         rm -rf -- "$sd"
         mkdir -p "$sd/tmp"
-        cp -a --sparse=always "$DIR/template" "$sd/data"
+        cp -a --sparse=always "$DIR/template" "$sd/data" &
+        cps+=($!)
+    done
+    for p in "${cps[@]}"; do wait "$p" || die "copying the template datadir into $DIR failed (disk full?)"; done
+    for k in "${!SV_NAME[@]}"; do
+        sd=$DIR/${SV_NAME[$k]}
         [ "$RUN_USER" = root ] || chown -R "$RUN_USER:" "$sd"
     done
     say "starting ${#SV_NAME[@]} servers: $(for k in "${!SV_NAME[@]}"; do printf '%s:%s ' "${SV_NAME[$k]}" "${SV_PORT[$k]}"; done)"
@@ -385,8 +410,12 @@ start_servers() {
         for k in "${pending[@]}"; do
             sd=$DIR/${SV_NAME[$k]}
             if ping_sock "$sd/mariadbd.sock"; then continue; fi
-            if ! running "$(<"$sd/launch.pid")"; then
-                if [ -z "$BASE_PORT" ] && bind_failure; then return 2; fi
+            # Auto-picked port taken meanwhile (a race with another program):
+            # give up on these ports at once instead of waiting for the abort.
+            if [ -z "$BASE_PORT" ] && grep -qsE "Bind on TCP/IP port|Address already in use" "$sd/error.log"; then
+                return 2
+            fi
+            if ! running "$(pid_in "$sd/launch.pid")"; then
                 say "${SV_NAME[$k]} (port ${SV_PORT[$k]}) exited during startup; last lines of $sd/error.log:"
                 tail -n 25 "$sd/error.log" >&2 2>/dev/null || true
                 die "${SV_NAME[$k]} failed to start (see $sd/error.log)"
@@ -447,7 +476,7 @@ setup_replication() {
 }
 
 write_env() {
-    local k i r sd tmp=$ENV_FILE.tmp
+    local k i r sd pid tmp=$ENV_FILE.tmp
     {
         echo "TESTBED_DIR=$DIR"
         echo "TESTBED_SHARDS=$SHARDS"
@@ -465,11 +494,8 @@ write_env() {
             sd=$DIR/${SV_NAME[$k]}
             echo "SHARD${i}_${r}_PORT=${SV_PORT[$k]}"
             echo "SHARD${i}_${r}_SOCK=$sd/mariadbd.sock"
-            if [ -s "$sd/mariadbd.pid" ]; then
-                echo "SHARD${i}_${r}_PID=$(<"$sd/mariadbd.pid")"
-            else
-                echo "SHARD${i}_${r}_PID=$(<"$sd/launch.pid")"
-            fi
+            pid=$(pid_in "$sd/mariadbd.pid")
+            echo "SHARD${i}_${r}_PID=${pid:-$(pid_in "$sd/launch.pid")}"
             echo "SHARD${i}_${r}_SERVER_ID=${SV_ID[$k]}"
             echo "SHARD${i}_${r}_GTID_DOMAIN_ID=$((i + 1))"
         done
@@ -524,7 +550,7 @@ cmd_start() {
         is_testbed_dir ||
             die "$DIR exists but is not a testbed directory (no $MARKER); remove it or pick another --dir"
         say "removing stale testbed in $DIR"
-        kill_ours
+        kill_ours 5
         # empty it but keep the (locked) directory itself
         find "$DIR" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +
     fi
@@ -544,23 +570,27 @@ cmd_start() {
         RUN_USER=$(id -un)
         USER_OPT=()
     fi
-    INNODB_OPTS=(--innodb-buffer-pool-size=64M --innodb-log-file-size=48M)
+    # Same InnoDB sizes for the template and the servers (no redo log resize
+    # at first start); a small ibtmp1 saves writing 12 MB per server.
+    INNODB_OPTS=(--innodb-buffer-pool-size=64M --innodb-log-file-size=48M
+        --innodb-temp-data-file-path=ibtmp1:4M:autoextend)
 
     # From here on, a failure kills whatever we launched (logs stay in DIR).
-    trap 'rc=$?; if [ $rc -ne 0 ]; then kill_ours >/dev/null 2>&1 || true; say "start failed; logs are in $DIR (tests/testbed.sh stop --dir $DIR removes it)"; fi' EXIT
+    trap 'rc=$?; if [ $rc -ne 0 ]; then kill_ours 0 || true; say "start failed; logs are in $DIR (tests/testbed.sh stop --dir $DIR removes it)"; fi' EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
 
-    pick_ports   # first, so that a busy --base-port fails fast
+    [ -z "$BASE_PORT" ] || pick_ports   # a busy --base-port fails fast
     make_template
     [ "$RUN_USER" = root ] || chown -R "$RUN_USER:" "$DIR/template"
 
+    pick_ports   # just before the launch: keep the race window small
     for _ in 1 2 3 4 5; do
         rc=0
         start_servers || rc=$?
         [ $rc -eq 2 ] || break
         say "port clash on ${SV_PORT[*]}, retrying with other ports"
-        kill_ours
+        kill_ours 0
         pick_ports
     done
     [ $rc -eq 0 ] || die "could not start servers (port clashes)"
