@@ -264,7 +264,13 @@ static int read_settings(struct config *cfg, config_setting_t *root, const char 
                 return -1;
             continue;
         }
-        if (strcmp(name, "backend") == 0 && config_setting_type(s) == CONFIG_TYPE_GROUP) {
+        if (strcmp(name, "backend") == 0 && config_setting_type(s) != CONFIG_TYPE_GROUP) {
+            seterr(err, errlen, file, config_setting_source_line(s),
+                   "'backend' must be a group, like backend = { user = \"app\"; password = "
+                   "\"...\"; };");
+            return -1;
+        }
+        if (strcmp(name, "backend") == 0) {
             for (int j = 0; j < config_setting_length(s); j++) {
                 config_setting_t *c = config_setting_get_elem(s, (unsigned)j);
                 char full[128];

@@ -207,6 +207,8 @@ static enum relay_result control_packet(struct relay *r, const uint8_t *p, size_
         return RELAY_MORE;
     case RELAY_ST_ROWS:
     case RELAY_ST_FIELDS:
+        if (len == 0)
+            return fail(r, "empty packet in a result set");
         if (is_progress(r, p, len))
             return RELAY_MORE;
         if (r->st == RELAY_ST_FIELDS && len > 0 && p[0] != 0xff &&

@@ -60,7 +60,8 @@ static bool skip_blank(struct sqllex *lx)
             if (q < e && *q == '!') {
                 exec = true;
                 q++;
-            } else if (e - q >= 2 && (q[0] == 'M' || q[0] == 'm') && q[1] == '!') {
+            } else if (e - q >= 2 && q[0] == 'M' && q[1] == '!') {
+                /* MariaDB-only executable comment; only an upper-case M. */
                 exec = true;
                 q += 2;
             }
@@ -130,6 +131,18 @@ static void lex_number(struct sqllex *lx, struct sqltok *t)
     }
     while (p < e && is_digit(*p))
         p++;
+    /* Digits followed by letters ("1abc") are an identifier in MySQL; a
+     * decimal or an exponent ends the number ("1.5a" is 1.5 then a). */
+    bool exponent = p < e && (*p == 'e' || *p == 'E') &&
+                    ((p + 1 < e && is_digit(p[1])) ||
+                     (p + 2 < e && (p[1] == '+' || p[1] == '-') && is_digit(p[2])));
+    if (p < e && is_ident(*p) && !exponent && t->p[0] != '.') {
+        while (p < e && is_ident(*p))
+            p++;
+        t->type = SQLTOK_IDENT;
+        lx->p = p;
+        return;
+    }
     if (p < e && *p == '.') {
         p++;
         while (p < e && is_digit(*p))
@@ -144,12 +157,6 @@ static void lex_number(struct sqllex *lx, struct sqltok *t)
                 q++;
             p = q;
         }
-    }
-    /* "1abc" is an identifier in MySQL. */
-    if (p < e && is_ident(*p) && t->p[0] != '.') {
-        while (p < e && is_ident(*p))
-            p++;
-        t->type = SQLTOK_IDENT;
     }
     lx->p = p;
 }
@@ -211,7 +218,9 @@ void sqllex_next(struct sqllex *lx, struct sqltok *t)
     t->p = p;
     t->len = 0;
     if (p >= e) {
-        t->type = SQLTOK_EOF;
+        /* An executable comment left open is a syntax error (once). */
+        t->type = lx->in_exec_comment ? SQLTOK_ERROR : SQLTOK_EOF;
+        lx->in_exec_comment = false;
         return;
     }
     bool backslash = !(lx->flags & SQLLEX_NO_BACKSLASH_ESCAPES);
