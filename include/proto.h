@@ -63,6 +63,7 @@ enum proto_com {
     PROTO_COM_QUERY = 0x03,
     PROTO_COM_FIELD_LIST = 0x04,
     PROTO_COM_STATISTICS = 0x09,
+    PROTO_COM_PROCESS_KILL = 0x0c,
     PROTO_COM_PING = 0x0e,
     PROTO_COM_CHANGE_USER = 0x11,
     PROTO_COM_STMT_PREPARE = 0x16,
@@ -227,7 +228,9 @@ struct proto_ok {
  * Returns 0 or -1 (malformed). */
 int proto_parse_ok(const uint8_t *p, size_t len, uint32_t caps, struct proto_ok *ok);
 /* Write ok for a peer with caps. Without CLIENT_SESSION_TRACK the session
- * state is dropped and the status flag cleared. Returns 0 or -1. */
+ * state is dropped and the status flag cleared; the info text is written
+ * length-encoded either way, as MySQL and MariaDB servers do (the protocol
+ * documentation's string<EOF> is not what clients parse). Returns 0 or -1. */
 int proto_write_ok(struct buf *out, uint8_t seq, uint32_t caps, const struct proto_ok *ok);
 
 /* Session state info announcing the current database is now name

@@ -14,6 +14,7 @@
 #include "shardmap.h"
 
 struct worker;
+struct registry;
 
 struct router {
     struct config *cfg;
@@ -24,6 +25,7 @@ struct router {
     int nclients;          /* atomic: client connections open, all workers */
     uint32_t next_conn_id; /* atomic */
     int stopping;          /* atomic: SIGTERM/SIGINT received */
+    struct registry *reg;  /* client connection id -> server thread, for KILL */
     char server_version[128];
     time_t started;
 };

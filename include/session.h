@@ -59,6 +59,7 @@ struct session {
     bool multi_statements;
     struct backend *be;
     bool dirty;      /* the backend connection may hold session state */
+    bool registered; /* the backend is in the KILL registry */
     uint16_t status; /* server status after the last command */
     size_t cmd_wire; /* bytes of the command being served, at the head of in */
     uint8_t cmd_seq; /* sequence id of the first response packet: the number of

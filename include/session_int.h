@@ -21,7 +21,7 @@ void session_close(struct session *s); /* now; freed at the end of the tick */
 void session_fail(struct session *s);  /* after what is queued in out is written */
 int session_flush(struct session *s);  /* 0 (done or waiting) or -1 (broken) */
 void session_run(struct session *s);
-/* The backend broke mid-command: ERR 2013 naming the shard, then close. */
+/* The backend broke mid-command: ERR 1158 naming the shard, then close. */
 void session_backend_lost(struct session *s, const char *why);
 
 /* session_auth.c */
@@ -35,5 +35,9 @@ void session_on_command(struct session *s, const struct proto_msg *m);
 int session_infile_packet(struct session *s, const struct proto_msg *m);
 void session_reply_connect_error(struct session *s, struct backend *be);
 void session_command_done_local(struct session *s);
+/* The session's backend became ready: record it for KILL. */
+void session_register_backend(struct session *s);
+/* Drop the session's backend connection (not in the middle of a command). */
+void session_drop_backend(struct session *s);
 
 #endif

@@ -19,6 +19,10 @@ struct stmt_peek {
     char db[STMT_NAME_MAX + 1];
     bool load_local;   /* some statement is LOAD DATA/XML ... LOCAL */
     bool stateful;     /* some statement may leave session state behind */
+    bool is_kill;       /* some statement is a KILL */
+    bool kill_mappable; /* the only statement: KILL [HARD|SOFT] [CONNECTION|QUERY] <integer> */
+    bool kill_query;    /* ... QUERY: stop the statement, keep the connection */
+    unsigned long long kill_id;
 };
 
 /* Examine sql (lexflags: SQLLEX_*). Never fails; see nstmts. */

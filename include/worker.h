@@ -55,6 +55,9 @@ struct worker {
  * Returns 0, or -1 with err filled ("cannot listen on ...: reason"). */
 int worker_init(struct worker *w, struct router *r, int id, char *err, size_t errlen);
 
+/* Fail (err filled) when the listen address is already taken. */
+int worker_check_port(const char *host, int port, char *err, size_t errlen);
+
 /* Start the thread. Returns 0 or -1. */
 int worker_start(struct worker *w);
 

@@ -155,6 +155,7 @@ static void finish_connect(struct backend *be, MYSQL *ret)
         return;
     }
     be->caps = caps;
+    be->thread_id = mysql_thread_id(m);
     be->pl.fd = (int)mysql_get_socket(m);
     /* libmariadb puts the socket back into blocking mode when the connect
      * completes; the worker must never block on it. */

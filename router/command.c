@@ -10,12 +10,32 @@
 
 #include "backend.h"
 #include "log.h"
+#include "registry.h"
 #include "router.h"
 #include "session_int.h"
 #include "stmt.h"
 
+#define PROTO_ER_NO_SUCH_THREAD 1094
 #define PROTO_ER_WRONG_DB_NAME 1102
 #define PROTO_ER_NOT_SUPPORTED_YET 1235
+
+void session_register_backend(struct session *s)
+{
+    if (registry_set(s->w->router->reg, s->id, s->be->addr, s->be->thread_id) == 0)
+        s->registered = true;
+}
+
+void session_drop_backend(struct session *s)
+{
+    if (s->registered) {
+        registry_del(s->w->router->reg, s->id);
+        s->registered = false;
+    }
+    if (s->be != NULL) {
+        backend_release(s->be);
+        s->be = NULL;
+    }
+}
 
 void session_command_done_local(struct session *s)
 {
@@ -64,13 +84,21 @@ void session_reply_connect_error(struct session *s, struct backend *be)
                         be->error);
 }
 
-/* The keyspace statements without a database go to. */
+/* The keyspace statements go to when the session has no database:
+ * default_keyspace, else the map's first unsharded keyspace. Never a sharded
+ * one: a statement sent to one of its shards could answer with part of the
+ * rows. NULL when there is none (the statement gets 1046). */
 static const struct shardmap_keyspace *default_keyspace(const struct session *s)
 {
     const char *name = s->w->router->cfg->default_keyspace;
-    if (name[0] != '\0')
-        return shardmap_keyspace(s->map, name);
-    return s->map->nkeyspaces > 0 ? &s->map->keyspaces[0] : NULL;
+    if (name[0] != '\0') {
+        const struct shardmap_keyspace *ks = shardmap_keyspace(s->map, name);
+        return ks != NULL && !ks->sharded ? ks : NULL;
+    }
+    for (int i = 0; i < s->map->nkeyspaces; i++)
+        if (!s->map->keyspaces[i].sharded)
+            return &s->map->keyspaces[i];
+    return NULL;
 }
 
 static bool same_server(const struct backend *be, const struct shardmap_shard *shard)
@@ -96,7 +124,9 @@ static bool ensure_backend(struct session *s, const struct shardmap_keyspace *ks
         return false;
     }
     if (ks == NULL) {
-        reply_err(s, PROTO_ER_NO_DB, "3D000", "No database selected");
+        reply_err(s, PROTO_ER_NO_DB, "3D000",
+                  "No database selected (and the shard map has no unsharded keyspace to send "
+                  "statements without one to); select a keyspace with USE");
         return false;
     }
     const struct shardmap_shard *shard = &ks->shards[0];
@@ -128,6 +158,7 @@ static bool ensure_backend(struct session *s, const struct shardmap_keyspace *ks
         s->st = SESSION_ST_CONNECTING;
         return false;
     }
+    session_register_backend(s);
     return true;
 }
 
@@ -200,8 +231,7 @@ static void init_db(struct session *s, const char *name, size_t len)
                       ks->name, shard->primary.host, shard->primary.port, s->be->addr, ks->name);
             return;
         }
-        backend_release(s->be);
-        s->be = NULL;
+        session_drop_backend(s);
         s->ks = ks;
         reply_ok(s, ks->name);
         return;
@@ -219,6 +249,35 @@ static void init_db(struct session *s, const char *name, size_t len)
     memcpy(pkt + PROTO_HEADER_LEN + 1, shard->schema, n);
     s->new_ks = ks;
     start_relay(s, pkt, PROTO_HEADER_LEN + 1 + n, 1, RELAY_KIND_SIMPLE, ks->name);
+}
+
+/* KILL with the id the client saw in a greeting: send KILL with the id of
+ * the server thread serving that connection, from this session's own
+ * connection to the same server. */
+static void kill_connection(struct session *s, unsigned long long id, bool query_only)
+{
+    char addr[300];
+    unsigned long tid;
+    if (id > UINT32_MAX ||
+        registry_get(s->w->router->reg, (uint32_t)id, addr, sizeof(addr), &tid) == -1) {
+        reply_err(s, PROTO_ER_NO_SUCH_THREAD, "HY000", "Unknown thread id: %llu", id);
+        return;
+    }
+    if (!ensure_backend(s, s->ks ? s->ks : default_keyspace(s)))
+        return;
+    if (strcmp(s->be->addr, addr) != 0) {
+        reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                  "connection %llu is served by %s, not by %s where this session's statements "
+                  "go; run KILL from a session using that connection's keyspace",
+                  id, addr, s->be->addr);
+        return;
+    }
+    uint8_t pkt[PROTO_HEADER_LEN + 64];
+    int n = snprintf((char *)pkt + PROTO_HEADER_LEN + 1, sizeof(pkt) - PROTO_HEADER_LEN - 1,
+                     "KILL %s%lu", query_only ? "QUERY " : "", tid);
+    proto_set_header(pkt, (uint32_t)(1 + n), 0);
+    pkt[PROTO_HEADER_LEN] = PROTO_COM_QUERY;
+    start_relay(s, pkt, PROTO_HEADER_LEN + 1 + (size_t)n, 1, RELAY_KIND_QUERY, NULL);
 }
 
 static void query(struct session *s, const uint8_t *sql, size_t len)
@@ -241,6 +300,16 @@ static void query(struct session *s, const uint8_t *sql, size_t len)
     }
     if (pk.is_use) {
         init_db(s, pk.db, strlen(pk.db));
+        return;
+    }
+    if (pk.is_kill) {
+        if (pk.kill_mappable)
+            kill_connection(s, pk.kill_id, pk.kill_query);
+        else
+            reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                      "shardrouter translates only KILL [CONNECTION | QUERY] <connection id>, "
+                      "alone in its query (all client connections share server accounts, so "
+                      "KILL USER, KILL QUERY ID and server thread ids cannot be passed on)");
         return;
     }
     if (s->ks != NULL && s->ks->sharded) {
@@ -368,6 +437,13 @@ void session_on_command(struct session *s, const struct proto_msg *m)
         break;
     case PROTO_COM_STATISTICS:
         statistics(s);
+        break;
+    case PROTO_COM_PROCESS_KILL:
+        if (len != 5) {
+            reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+            break;
+        }
+        kill_connection(s, proto_u32(p + 1), false);
         break;
     case 0x18: /* COM_STMT_SEND_LONG_DATA and COM_STMT_CLOSE have no */
     case 0x19: /* response; without a prepared statement they are no-ops */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "registry.h"
 #include "log.h"
 #include "router.h"
 #include "shardmap.h"
@@ -51,11 +52,15 @@ static struct shardmap *load_map(const struct config *cfg, char *err, size_t err
         shardmap_put(map);
         return NULL;
     }
-    if (cfg->default_keyspace[0] != '\0' && shardmap_keyspace(map, cfg->default_keyspace) == NULL) {
+    const struct shardmap_keyspace *ks = NULL;
+    if (cfg->default_keyspace[0] != '\0')
+        ks = shardmap_keyspace(map, cfg->default_keyspace);
+    if (cfg->default_keyspace[0] != '\0' && (ks == NULL || ks->sharded)) {
         snprintf(err, errlen,
-                 "%s: default_keyspace \"%s\" is not a keyspace of the shard map %s (version "
-                 "%llu)",
-                 cfg->path, cfg->default_keyspace, cfg->shardmap,
+                 "%s: default_keyspace \"%s\" is %s of the shard map %s (version %llu); name an "
+                 "unsharded keyspace or leave it empty",
+                 cfg->path, cfg->default_keyspace,
+                 ks == NULL ? "not a keyspace" : "a sharded keyspace", cfg->shardmap,
                  (unsigned long long)map->version);
         shardmap_put(map);
         return NULL;
@@ -141,6 +146,10 @@ static int run(struct router *r)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if (worker_check_port(r->cfg->listen_host, r->cfg->listen_port, err, sizeof(err)) == -1) {
+        log_error("%s", err);
+        return 1;
+    }
     r->workers = calloc((size_t)r->cfg->workers, sizeof(struct worker));
     if (r->workers == NULL)
         return 1;
@@ -251,8 +260,14 @@ int main(int argc, char **argv)
         return 1;
     }
     r.started = time(NULL);
+    r.reg = registry_create();
+    if (r.reg == NULL) {
+        fprintf(stderr, "shardrouter: out of memory\n");
+        return 1;
+    }
     pick_server_version(&r);
     int rc = run(&r);
+    registry_destroy(r.reg);
     shardmap_put(r.map);
     config_free(r.cfg);
     free(r.workers);

@@ -299,10 +299,18 @@ int proto_parse_ok(const uint8_t *p, size_t len, uint32_t caps, struct proto_ok 
         if (!r.err && (ok->status & PROTO_STATUS_SESSION_STATE_CHANGED) &&
             proto_reader_left(&r) > 0)
             ok->state = proto_get_lenenc_str(&r, &ok->state_len);
-    } else {
+        return r.err ? -1 : 0;
+    }
+    /* The documentation calls the info string<EOF> here, but servers write
+     * it length-encoded and client libraries read it so; a packet where
+     * that does not fit is read the documented way. */
+    struct proto_reader save = r;
+    ok->info = proto_get_lenenc_str(&r, &ok->info_len);
+    if (r.err) {
+        r = save;
         ok->info = proto_get_rest(&r, &ok->info_len);
     }
-    return r.err ? -1 : 0;
+    return 0;
 }
 
 int proto_write_ok(struct buf *out, uint8_t seq, uint32_t caps, const struct proto_ok *ok)
@@ -325,7 +333,8 @@ int proto_write_ok(struct buf *out, uint8_t seq, uint32_t caps, const struct pro
         if (status & PROTO_STATUS_SESSION_STATE_CHANGED)
             rc |= proto_add_lenenc_str(out, ok->state, ok->state_len);
     } else if (ok->info_len > 0) {
-        rc |= proto_add(out, ok->info, ok->info_len);
+        /* Length-encoded, as servers send it (see proto_parse_ok). */
+        rc |= proto_add_lenenc_str(out, ok->info, ok->info_len);
     }
     if (rc)
         return -1;

@@ -78,10 +78,7 @@ void session_close(struct session *s)
         close(s->pl.fd);
         s->pl.fd = -1;
     }
-    if (s->be != NULL) {
-        backend_release(s->be);
-        s->be = NULL;
-    }
+    session_drop_backend(s);
     __atomic_sub_fetch(&s->w->router->nclients, 1, __ATOMIC_RELAXED);
 }
 
@@ -105,10 +102,7 @@ void session_fail(struct session *s)
     if (s->st == SESSION_ST_DEAD)
         return;
     list_del(&s->tnode);
-    if (s->be != NULL) {
-        backend_release(s->be);
-        s->be = NULL;
-    }
+    session_drop_backend(s);
     s->st = SESSION_ST_CLOSING;
 }
 
@@ -375,6 +369,7 @@ void session_backend_connected(struct session *s, struct backend *be)
 {
     if (s->st != SESSION_ST_CONNECTING)
         return;
+    session_register_backend(s);
     s->st = SESSION_ST_IDLE; /* the command at the head of in runs again */
     session_run(s);
 }

@@ -53,6 +53,40 @@ static bool sets_state(const struct sqltok *t)
     return false;
 }
 
+/* KILL [HARD | SOFT] [CONNECTION | QUERY] <integer>, and nothing else, is
+ * the form whose id the router can translate. */
+static void peek_kill(const char *sql, size_t len, unsigned lexflags, struct stmt_peek *out)
+{
+    struct sqllex lx;
+    struct sqltok t;
+    sqllex_init(&lx, sql, len, lexflags);
+    sqllex_next(&lx, &t); /* KILL */
+    sqllex_next(&lx, &t);
+    if (sqltok_is(&t, "HARD") || sqltok_is(&t, "SOFT"))
+        sqllex_next(&lx, &t);
+    if (sqltok_is(&t, "CONNECTION")) {
+        sqllex_next(&lx, &t);
+    } else if (sqltok_is(&t, "QUERY")) {
+        out->kill_query = true;
+        sqllex_next(&lx, &t);
+    }
+    if (t.type != SQLTOK_NUMBER || t.len > 19)
+        return;
+    unsigned long long id = 0;
+    for (size_t i = 0; i < t.len; i++) {
+        if (t.p[i] < '0' || t.p[i] > '9')
+            return;
+        id = id * 10 + (unsigned)(t.p[i] - '0');
+    }
+    sqllex_next(&lx, &t);
+    if (t.type == SQLTOK_SEMI)
+        sqllex_next(&lx, &t);
+    if (t.type != SQLTOK_EOF)
+        return;
+    out->kill_id = id;
+    out->kill_mappable = true;
+}
+
 void stmt_peek(const char *sql, size_t len, unsigned lexflags, struct stmt_peek *out)
 {
     struct sqllex lx;
@@ -85,6 +119,8 @@ void stmt_peek(const char *sql, size_t len, unsigned lexflags, struct stmt_peek 
                 out->stateful = true;
             if (out->nstmts == 0 && sqltok_is(&t, "USE"))
                 use = true;
+            if (sqltok_is(&t, "KILL"))
+                out->is_kill = true;
         } else {
             if (sets_state(&t))
                 out->stateful = true;
@@ -105,4 +141,6 @@ void stmt_peek(const char *sql, size_t len, unsigned lexflags, struct stmt_peek 
     out->is_use = use && use_named && !use_extra && out->nstmts == 1;
     if (!out->is_use)
         out->db[0] = '\0';
+    if (out->is_kill && out->nstmts == 1)
+        peek_kill(sql, len, lexflags, out);
 }

@@ -120,7 +120,9 @@ class Router:
     """
 
     def __init__(self, keyspaces=None, settings=None, users=None, shardmap=None, workers=2):
-        self.dir = tempfile.mkdtemp(prefix="shardrouter-test-")
+        # run.sh points SHARDROUTER_TEST_TMP at build/test-tmp and wipes it
+        # before each run; alone, a file uses the system's temp directory.
+        self.dir = tempfile.mkdtemp(prefix="shardrouter-test-", dir=os.environ.get("SHARDROUTER_TEST_TMP"))
         self.port = free_port()
         self.keyspaces = keyspaces or {"main": (0, "main")}
         self.map_path = os.path.join(self.dir, "shardmap.conf")

