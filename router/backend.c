@@ -89,6 +89,9 @@ struct backend *backend_connect(struct worker *w, struct session *owner,
     mysql_options(m, MYSQL_OPT_NONBLOCK, 0);
     mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
     mysql_options(m, MYSQL_OPT_LOCAL_INFILE, &infile);
+    /* The library's own buffer serves the login only (it grows if needed). */
+    unsigned long netbuf = 4096;
+    mysql_options(m, MYSQL_OPT_NET_BUFFER_LENGTH, &netbuf);
     mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", "shardrouter");
     set_charset(m, p->charset);
 

@@ -120,7 +120,6 @@ int session_flush(struct session *s)
             return 0;
         return -1;
     }
-    buf_shrink(&s->out, SESSION_BUF_KEEP);
     return 0;
 }
 
@@ -267,6 +266,8 @@ static void command_done(struct session *s)
         s->new_ks = NULL;
     }
     s->st = SESSION_ST_IDLE;
+    /* Between commands, give back what one large command made grow (never
+     * while streaming: that would allocate per flush). */
     buf_shrink(&s->in, SESSION_BUF_KEEP);
     if (s->be != NULL)
         buf_shrink(&s->be->in, SESSION_BUF_KEEP);
@@ -348,6 +349,8 @@ void session_run(struct session *s)
         session_close(s);
         return;
     }
+    if (s->st == SESSION_ST_IDLE)
+        buf_shrink(&s->out, SESSION_BUF_KEEP); /* between commands only */
     if (s->st == SESSION_ST_CLOSING && buf_avail(&s->out) == 0)
         session_close(s);
 }

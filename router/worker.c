@@ -30,10 +30,8 @@ uint64_t worker_clock_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Workers share the port through SO_REUSEPORT, which would also let a
- * second router (same user) bind it silently and take half the clients.
- * A plain bind first tells whether anyone holds the address. */
-int worker_check_port(const char *host, int port, char *err, size_t errlen)
+/* Resolve the listen address (numeric or a name) for bind(). */
+static struct addrinfo *listen_addr(const char *host, int port, char *err, size_t errlen)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
                              .ai_socktype = SOCK_STREAM,
@@ -44,11 +42,22 @@ int worker_check_port(const char *host, int port, char *err, size_t errlen)
     int rc = getaddrinfo(host, portstr, &hints, &ai);
     if (rc != 0) {
         snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, gai_strerror(rc));
-        return -1;
+        return NULL;
     }
+    return ai;
+}
+
+/* Workers share the port through SO_REUSEPORT, which would also let a
+ * second router (same user) bind it silently and take half the clients.
+ * A plain bind first tells whether anyone holds the address. */
+int worker_check_port(const char *host, int port, char *err, size_t errlen)
+{
+    struct addrinfo *ai = listen_addr(host, port, err, errlen);
+    if (ai == NULL)
+        return -1;
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
-    rc = 0;
+    int rc = 0;
     if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
         bind(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
         snprintf(err, errlen, "cannot listen on %s:%d: %s%s", host, port, strerror(errno),
@@ -65,17 +74,9 @@ int worker_check_port(const char *host, int port, char *err, size_t errlen)
 
 static int open_listener(const char *host, int port, char *err, size_t errlen)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                             .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *ai = NULL;
-    char portstr[16];
-    snprintf(portstr, sizeof(portstr), "%d", port);
-    int rc = getaddrinfo(host, portstr, &hints, &ai);
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, gai_strerror(rc));
+    struct addrinfo *ai = listen_addr(host, port, err, errlen);
+    if (ai == NULL)
         return -1;
-    }
     int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd == -1) {
         snprintf(err, errlen, "cannot listen on %s:%d: socket: %s", host, port, strerror(errno));
