@@ -25,8 +25,8 @@ int auth_scramble_generate(uint8_t out[AUTH_SCRAMBLE_LEN]);
 void auth_native_stage2(const char *password, size_t len, uint8_t out[AUTH_SHA1_LEN]);
 
 /* The token a client computes for password and scramble. */
-void auth_native_token(const char *password, size_t len,
-                       const uint8_t scramble[AUTH_SCRAMBLE_LEN], uint8_t out[AUTH_SHA1_LEN]);
+void auth_native_token(const char *password, size_t len, const uint8_t scramble[AUTH_SCRAMBLE_LEN],
+                       uint8_t out[AUTH_SHA1_LEN]);
 
 /*
  * Check a client's token. empty_password: the account has no password

@@ -57,9 +57,9 @@ struct backend {
     uint32_t ext_caps; /* MariaDB extended capabilities in effect (RELAY_EXT_*) */
     bool multi_statements;
     unsigned long thread_id; /* the server's id for this connection */
-    char schema[65]; /* database selected on the connection, "" if none */
-    struct buf in;   /* bytes received, not yet relayed */
-    struct buf out;  /* bytes to send that did not fit in the socket */
+    char schema[65];         /* database selected on the connection, "" if none */
+    struct buf in;           /* bytes received, not yet relayed */
+    struct buf out;          /* bytes to send that did not fit in the socket */
     bool rd_ready;
     bool notify;       /* tell the owner about connect completion */
     unsigned err_code; /* why it failed (server or client error number) */

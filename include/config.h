@@ -25,7 +25,7 @@ struct config {
     char *path; /* the file, as given */
     char *dir;  /* its directory, for relative paths */
 
-    char *listen;      /* "host:port" as written */
+    char *listen; /* "host:port" as written */
     char listen_host[256];
     int listen_port;
     int workers; /* resolved: 0 in the file means one per CPU */

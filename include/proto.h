@@ -72,25 +72,25 @@ enum proto_com {
 };
 
 /* Error codes the router itself sends (server error numbers). */
-#define PROTO_ER_CON_COUNT 1040          /* 08004 Too many connections */
-#define PROTO_ER_HANDSHAKE 1043          /* 08S01 Bad handshake */
-#define PROTO_ER_ACCESS_DENIED 1045      /* 28000 */
-#define PROTO_ER_NO_DB 1046              /* 3D000 No database selected */
-#define PROTO_ER_UNKNOWN_COM 1047        /* 08S01 Unknown command */
-#define PROTO_ER_BAD_DB 1049             /* 42000 Unknown database */
-#define PROTO_ER_PARSE 1064              /* 42000 syntax error */
-#define PROTO_ER_NOT_ALLOWED_COMMAND 1148 /* 42000 */
-#define PROTO_ER_NET_PACKET_TOO_LARGE 1153 /* 08S01 */
+#define PROTO_ER_CON_COUNT 1040                /* 08004 Too many connections */
+#define PROTO_ER_HANDSHAKE 1043                /* 08S01 Bad handshake */
+#define PROTO_ER_ACCESS_DENIED 1045            /* 28000 */
+#define PROTO_ER_NO_DB 1046                    /* 3D000 No database selected */
+#define PROTO_ER_UNKNOWN_COM 1047              /* 08S01 Unknown command */
+#define PROTO_ER_BAD_DB 1049                   /* 42000 Unknown database */
+#define PROTO_ER_PARSE 1064                    /* 42000 syntax error */
+#define PROTO_ER_NOT_ALLOWED_COMMAND 1148      /* 42000 */
+#define PROTO_ER_NET_PACKET_TOO_LARGE 1153     /* 08S01 */
 #define PROTO_ER_NET_PACKETS_OUT_OF_ORDER 1156 /* 08S01 */
-#define PROTO_ER_NET_READ_INTERRUPTED 1159 /* 08S01 timeout reading */
-#define PROTO_ER_NOT_SUPPORTED_AUTH_MODE 1251 /* 08004 */
-#define PROTO_ER_MALFORMED_PACKET 1835   /* HY000 */
-#define PROTO_ER_OUT_OF_RESOURCES 1041   /* HY000 */
+#define PROTO_ER_NET_READ_INTERRUPTED 1159     /* 08S01 timeout reading */
+#define PROTO_ER_NOT_SUPPORTED_AUTH_MODE 1251  /* 08004 */
+#define PROTO_ER_MALFORMED_PACKET 1835         /* HY000 */
+#define PROTO_ER_OUT_OF_RESOURCES 1041         /* HY000 */
 /* For a backend that cannot be reached or is lost mid-query the router uses
  * server error numbers: client libraries rewrite codes of the client range
  * (2000-2999) received in an ERR packet into "malformed packet" (2027). */
-#define PROTO_ER_NET_READ_ERROR 1158     /* 08S01 backend lost during a command */
-#define PROTO_ER_CONNECT_TO_SOURCE 1429  /* HY000 cannot connect to a backend */
+#define PROTO_ER_NET_READ_ERROR 1158    /* 08S01 backend lost during a command */
+#define PROTO_ER_CONNECT_TO_SOURCE 1429 /* HY000 cannot connect to a backend */
 
 /* ---- packet framing ---------------------------------------------------- */
 
@@ -106,8 +106,7 @@ static inline uint16_t proto_u16(const uint8_t *p)
 
 static inline uint32_t proto_u32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static inline void proto_set_header(uint8_t *p, uint32_t len, uint8_t seq)
@@ -306,7 +305,7 @@ int proto_parse_hs_response(const uint8_t *p, size_t len, struct proto_hs_respon
                             const char **why);
 
 /* AuthSwitchRequest: 0xfe, plugin name, plugin data. */
-int proto_write_auth_switch(struct buf *out, uint8_t seq, const char *plugin,
-                            const uint8_t *data, size_t data_len);
+int proto_write_auth_switch(struct buf *out, uint8_t seq, const char *plugin, const uint8_t *data,
+                            size_t data_len);
 
 #endif

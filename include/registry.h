@@ -23,8 +23,7 @@ struct registry *registry_create(void);
 void registry_destroy(struct registry *reg);
 
 /* Record (or replace) what serves conn_id. Returns 0 or -1 (no memory). */
-int registry_set(struct registry *reg, uint32_t conn_id, const char *addr,
-                 unsigned long thread_id);
+int registry_set(struct registry *reg, uint32_t conn_id, const char *addr, unsigned long thread_id);
 
 /* Forget conn_id (no-op if absent). */
 void registry_del(struct registry *reg, uint32_t conn_id);

@@ -43,11 +43,11 @@ enum relay_state {
 };
 
 enum relay_result {
-    RELAY_ERROR = -1, /* backend broke the protocol; r->why says how */
-    RELAY_MORE = 0,   /* need more input (or out reached out_limit) */
-    RELAY_DONE = 1,   /* response complete */
-    RELAY_INFILE = 2, /* a LOCAL INFILE request went to the client: relay
-                         its packets with relay_infile_packet() */
+    RELAY_ERROR = -1,        /* backend broke the protocol; r->why says how */
+    RELAY_MORE = 0,          /* need more input (or out reached out_limit) */
+    RELAY_DONE = 1,          /* response complete */
+    RELAY_INFILE = 2,        /* a LOCAL INFILE request went to the client: relay
+                                its packets with relay_infile_packet() */
     RELAY_INFILE_DENIED = 3, /* a LOCAL INFILE request the client may not
                                 get: relay_infile_deny() answers it */
 };
@@ -72,19 +72,19 @@ struct relay {
     uint64_t ncols;      /* column definitions still to come */
     uint16_t status;     /* last server status flags seen */
     uint16_t warnings;
-    size_t pass_left;  /* payload bytes of the current packet still to copy */
-    bool in_split;     /* the current/next packet continues a split payload */
-    bool infile_split; /* the client's last LOCAL INFILE packet was 0xffffff long */
+    size_t pass_left;   /* payload bytes of the current packet still to copy */
+    bool in_split;      /* the current/next packet continues a split payload */
+    bool infile_split;  /* the client's last LOCAL INFILE packet was 0xffffff long */
     bool infile_denied; /* a LOCAL INFILE request got an empty file from us */
-    size_t need;       /* bytes `in` must hold at its head to go on (hint) */
-    uint64_t rows;     /* rows relayed (all result sets) */
-    uint64_t affected; /* affected rows of the last OK */
-    uint16_t err_code; /* code of the ERR packet relayed, 0 if none */
+    size_t need;        /* bytes `in` must hold at its head to go on (hint) */
+    uint64_t rows;      /* rows relayed (all result sets) */
+    uint64_t affected;  /* affected rows of the last OK */
+    uint16_t err_code;  /* code of the ERR packet relayed, 0 if none */
     /* When set, an OK answer tells a CLIENT_SESSION_TRACK client that its
      * database is now this (the keyspace name), in place of whatever the
      * backend reported (the shard's schema name). */
     const char *track_schema;
-    const char *why;   /* reason of a RELAY_ERROR */
+    const char *why; /* reason of a RELAY_ERROR */
 };
 
 /*
@@ -93,8 +93,8 @@ struct relay {
  * the backend starts at 1 too. allow_infile: LOCAL INFILE requests may be
  * passed to a client that announced CLIENT_LOCAL_FILES.
  */
-void relay_start(struct relay *r, enum relay_kind kind, uint32_t client_caps,
-                 uint32_t backend_caps, bool allow_infile);
+void relay_start(struct relay *r, enum relay_kind kind, uint32_t client_caps, uint32_t backend_caps,
+                 bool allow_infile);
 
 /* Consume what it can from in, append to out. See enum relay_result. */
 enum relay_result relay_feed(struct relay *r, struct buf *in, struct buf *out, size_t out_limit);

@@ -52,10 +52,10 @@ struct session {
     struct buf in;  /* bytes from the client */
     struct buf out; /* bytes for the client */
     bool rd_ready;
-    struct shardmap *map;                /* reference held for the session */
-    const struct shardmap_keyspace *ks;  /* current keyspace, NULL if none */
+    struct shardmap *map;                   /* reference held for the session */
+    const struct shardmap_keyspace *ks;     /* current keyspace, NULL if none */
     const struct shardmap_keyspace *new_ks; /* keyspace a forwarded USE switches to */
-    char db[65];                         /* database named at login, until checked */
+    char db[65];                            /* database named at login, until checked */
     bool multi_statements;
     struct backend *be;
     bool dirty;      /* the backend connection may hold session state */

@@ -8,7 +8,7 @@
 #include "proto.h"
 #include "session.h"
 
-#define SESSION_READ_CHUNK 4096 /* client commands are small; it grows for big ones */
+#define SESSION_READ_CHUNK 4096        /* client commands are small; it grows for big ones */
 #define SESSION_OUT_LIMIT (128 * 1024) /* stop reading the backend above this */
 #define SESSION_BUF_KEEP (64 * 1024)   /* buffers larger than this are freed when empty */
 #define SESSION_HANDSHAKE_MAX 65536    /* largest login packet accepted */

@@ -29,15 +29,15 @@ struct shardmap_addr {
 /* One shard: owns keyspace ids in [start, end) where end == 0 with
  * end_max set means "up to and including 2^64-1". */
 struct shardmap_shard {
-    char *name;    /* "<keyspace>/<range>", e.g. "app/-80", "main/-" */
-    char *range;   /* as written: "-80", "80-c0", "c0-", "-" */
+    char *name;  /* "<keyspace>/<range>", e.g. "app/-80", "main/-" */
+    char *range; /* as written: "-80", "80-c0", "c0-", "-" */
     uint64_t start;
-    uint64_t end;  /* exclusive; meaningless when end_max */
-    bool end_max;  /* range runs to the end of the id space */
+    uint64_t end; /* exclusive; meaningless when end_max */
+    bool end_max; /* range runs to the end of the id space */
     struct shardmap_addr primary;
     struct shardmap_addr *replicas;
     int nreplicas;
-    char *schema;  /* database name on the shard's servers */
+    char *schema; /* database name on the shard's servers */
 };
 
 enum shardmap_key_type {
@@ -47,9 +47,9 @@ enum shardmap_key_type {
 
 struct shardmap_table {
     char *name;
-    char *key;                      /* shard-key column */
+    char *key;                       /* shard-key column */
     enum shardmap_key_type key_type; /* "key_type" in the file, default "int" */
-    bool key_ci;                    /* fold case of string keys before hashing */
+    bool key_ci;                     /* fold case of string keys before hashing */
 };
 
 struct shardmap_keyspace {
@@ -81,8 +81,7 @@ struct shardmap {
 struct shardmap *shardmap_load_file(const char *path, char *err, size_t errlen);
 
 /* The same from text in memory; name is used in error messages. */
-struct shardmap *shardmap_load_string(const char *text, const char *name, char *err,
-                                      size_t errlen);
+struct shardmap *shardmap_load_string(const char *text, const char *name, char *err, size_t errlen);
 
 /* Take / drop a reference (thread-safe). shardmap_put(NULL) is a no-op. */
 struct shardmap *shardmap_get(struct shardmap *map);
@@ -122,8 +121,8 @@ int shardmap_ksid_literal(const struct shardmap *map, const struct shardmap_tabl
 int shardmap_parse_addr(const char *text, struct shardmap_addr *out, char *err, size_t errlen);
 
 /* Parse a range like "-80", "80-c0", "c0-", "-" or "". Returns 0 or -1. */
-int shardmap_parse_range(const char *text, uint64_t *start, uint64_t *end, bool *end_max,
-                         char *err, size_t errlen);
+int shardmap_parse_range(const char *text, uint64_t *start, uint64_t *end, bool *end_max, char *err,
+                         size_t errlen);
 
 /* Write the map back in the file format (the same text shardmap_load_*
  * accepts). Returns a malloc'd string the caller frees, or NULL. */

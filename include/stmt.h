@@ -14,11 +14,11 @@
 #define STMT_NAME_MAX 64
 
 struct stmt_peek {
-    int nstmts;        /* statements in the text; -1 if it does not tokenize */
-    bool is_use;       /* exactly one statement: USE db */
+    int nstmts;  /* statements in the text; -1 if it does not tokenize */
+    bool is_use; /* exactly one statement: USE db */
     char db[STMT_NAME_MAX + 1];
-    bool load_local;   /* some statement is LOAD DATA/XML ... LOCAL */
-    bool stateful;     /* some statement may leave session state behind */
+    bool load_local;    /* some statement is LOAD DATA/XML ... LOCAL */
+    bool stateful;      /* some statement may leave session state behind */
     bool is_kill;       /* some statement is a KILL */
     bool kill_mappable; /* the only statement: KILL [HARD|SOFT] [CONNECTION|QUERY] <integer> */
     bool kill_query;    /* ... QUERY: stop the statement, keep the connection */

@@ -38,12 +38,12 @@ struct worker {
     struct router *router;
     int epfd;
     struct pollable listener;
-    struct pollable wake; /* eventfd: another thread asks us to look at router state */
-    uint64_t now_ms;      /* CLOCK_MONOTONIC, refreshed every loop iteration */
-    struct list sessions;    /* every session of this worker */
-    struct list handshaking; /* sessions before authentication (timeout) */
-    struct list connecting;  /* backends being connected (timeout) */
-    struct list dead;        /* sessions closed this tick, freed at its end */
+    struct pollable wake;      /* eventfd: another thread asks us to look at router state */
+    uint64_t now_ms;           /* CLOCK_MONOTONIC, refreshed every loop iteration */
+    struct list sessions;      /* every session of this worker */
+    struct list handshaking;   /* sessions before authentication (timeout) */
+    struct list connecting;    /* backends being connected (timeout) */
+    struct list dead;          /* sessions closed this tick, freed at its end */
     struct list dead_backends; /* backends released this tick, freed at its end */
     /* statistics, written by this worker only, read relaxed by others */
     uint64_t questions;

@@ -34,8 +34,8 @@ static void scrambled_stage2(const uint8_t scramble[AUTH_SCRAMBLE_LEN],
     SHA1(tmp, sizeof(tmp), out);
 }
 
-void auth_native_token(const char *password, size_t len,
-                       const uint8_t scramble[AUTH_SCRAMBLE_LEN], uint8_t out[AUTH_SHA1_LEN])
+void auth_native_token(const char *password, size_t len, const uint8_t scramble[AUTH_SCRAMBLE_LEN],
+                       uint8_t out[AUTH_SHA1_LEN])
 {
     uint8_t stage1[AUTH_SHA1_LEN], stage2[AUTH_SHA1_LEN], mix[AUTH_SHA1_LEN];
     SHA1((const unsigned char *)password, len, stage1);

@@ -152,8 +152,10 @@ static void finish_connect(struct backend *be, MYSQL *ret)
     be->ext_caps = (uint32_t)(ext & (MARIADB_CLIENT_SUPPORTED_FLAGS >> 32));
     if ((caps & ~RELAYABLE_CAPS) != 0 || !(caps & PROTO_CAP_PROTOCOL_41)) {
         char msg[200];
-        snprintf(msg, sizeof(msg), "the connection negotiated capabilities 0x%08x the router "
-                 "cannot relay", caps);
+        snprintf(msg, sizeof(msg),
+                 "the connection negotiated capabilities 0x%08x the router "
+                 "cannot relay",
+                 caps);
         fail(be, PROTO_ER_CONNECT_TO_SOURCE, NULL, msg);
         return;
     }

@@ -76,8 +76,7 @@ void session_reply_connect_error(struct session *s, struct backend *be)
 {
     if (be->err_code > 0 && be->err_code < 2000)
         proto_write_err(&s->out, s->cmd_seq, (uint16_t)be->err_code, be->sqlstate,
-                        "shard %s (%s): %s",
-                        be->shard, be->addr, be->error);
+                        "shard %s (%s): %s", be->shard, be->addr, be->error);
     else
         proto_write_err(&s->out, s->cmd_seq, PROTO_ER_CONNECT_TO_SOURCE, be->sqlstate,
                         "shardrouter cannot connect to shard %s at %s: %s", be->shard, be->addr,
@@ -142,8 +141,9 @@ static bool ensure_backend(struct session *s, const struct shardmap_keyspace *ks
     };
     struct backend *be = backend_connect(s->w, s, shard, &bp);
     if (be == NULL) {
-        reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of resources: cannot allocate a "
-                                                         "backend connection");
+        reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000",
+                  "Out of resources: cannot allocate a "
+                  "backend connection");
         return false;
     }
     if (be->st == BACKEND_ST_DEAD) {
@@ -367,14 +367,17 @@ static void statistics(struct session *s)
 static const char *command_name(uint8_t com)
 {
     static const char *const names[] = {
-        [0x00] = "COM_SLEEP",        [0x05] = "COM_CREATE_DB",      [0x06] = "COM_DROP_DB",
-        [0x07] = "COM_REFRESH",      [0x08] = "COM_SHUTDOWN",       [0x0a] = "COM_PROCESS_INFO",
-        [0x0b] = "COM_CONNECT",      [0x0c] = "COM_PROCESS_KILL",   [0x0d] = "COM_DEBUG",
-        [0x0f] = "COM_TIME",         [0x10] = "COM_DELAYED_INSERT", [0x11] = "COM_CHANGE_USER",
-        [0x12] = "COM_BINLOG_DUMP",  [0x13] = "COM_TABLE_DUMP",     [0x14] = "COM_CONNECT_OUT",
-        [0x15] = "COM_REGISTER_SLAVE", [0x16] = "COM_STMT_PREPARE", [0x17] = "COM_STMT_EXECUTE",
-        [0x1a] = "COM_STMT_RESET",   [0x1c] = "COM_STMT_FETCH",     [0x1d] = "COM_DAEMON",
-        [0x1e] = "COM_BINLOG_DUMP_GTID",
+        [0x00] = "COM_SLEEP",          [0x05] = "COM_CREATE_DB",
+        [0x06] = "COM_DROP_DB",        [0x07] = "COM_REFRESH",
+        [0x08] = "COM_SHUTDOWN",       [0x0a] = "COM_PROCESS_INFO",
+        [0x0b] = "COM_CONNECT",        [0x0c] = "COM_PROCESS_KILL",
+        [0x0d] = "COM_DEBUG",          [0x0f] = "COM_TIME",
+        [0x10] = "COM_DELAYED_INSERT", [0x11] = "COM_CHANGE_USER",
+        [0x12] = "COM_BINLOG_DUMP",    [0x13] = "COM_TABLE_DUMP",
+        [0x14] = "COM_CONNECT_OUT",    [0x15] = "COM_REGISTER_SLAVE",
+        [0x16] = "COM_STMT_PREPARE",   [0x17] = "COM_STMT_EXECUTE",
+        [0x1a] = "COM_STMT_RESET",     [0x1c] = "COM_STMT_FETCH",
+        [0x1d] = "COM_DAEMON",         [0x1e] = "COM_BINLOG_DUMP_GTID",
     };
     if (com < sizeof(names) / sizeof(names[0]) && names[com] != NULL)
         return names[com];
@@ -452,8 +455,8 @@ void session_on_command(struct session *s, const struct proto_msg *m)
     default:
         log_info("client %s (session %u): unsupported command 0x%02x", s->peer, s->id, p[0]);
         reply_err(s, PROTO_ER_UNKNOWN_COM, "08S01",
-                  "Unknown command: shardrouter does not support %s (0x%02x)",
-                  command_name(p[0]), p[0]);
+                  "Unknown command: shardrouter does not support %s (0x%02x)", command_name(p[0]),
+                  p[0]);
         break;
     }
     free(joined);
@@ -474,8 +477,8 @@ int session_infile_packet(struct session *s, const struct proto_msg *m)
     size_t pos = 0;
     for (unsigned i = 0; i < m->nparts; i++) {
         uint32_t len = proto_u24(w + pos);
-        enum relay_result rr = relay_infile_packet(&s->relay, w + pos + PROTO_HEADER_LEN, len,
-                                                   w[pos + 3], &be->out);
+        enum relay_result rr =
+            relay_infile_packet(&s->relay, w + pos + PROTO_HEADER_LEN, len, w[pos + 3], &be->out);
         pos += PROTO_HEADER_LEN + len;
         if (rr == RELAY_ERROR) {
             session_backend_lost(s, s->relay.why);

@@ -35,8 +35,7 @@ static const struct cfg_key cfg_keys[] = {
     {"max_client_connections", CFG_INT, OFF(max_client_connections), "10000", 1, 10000000, false},
     {"handshake_timeout_ms", CFG_INT, OFF(handshake_timeout_ms), "10000", 100, 3600000, false},
     {"shutdown_timeout_ms", CFG_INT, OFF(shutdown_timeout_ms), "10000", 0, 3600000, false},
-    {"max_allowed_packet", CFG_INT64, OFF(max_allowed_packet), "67108864", 4096, 1073741824,
-     false},
+    {"max_allowed_packet", CFG_INT64, OFF(max_allowed_packet), "67108864", 4096, 1073741824, false},
     {"allow_local_infile", CFG_BOOL, OFF(allow_local_infile), "false", 0, 0, false},
     {"server_version", CFG_STR, OFF(server_version), "", 0, 0, false},
     {"default_keyspace", CFG_STR, OFF(default_keyspace), "", 0, 0, false},
@@ -158,15 +157,14 @@ static int read_scalar(struct config *cfg, const struct cfg_key *k, config_setti
     case CFG_INT:
     case CFG_INT64: {
         if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
-            seterr(err, errlen, file, line,
-                   "'%s' expects an integer from %lld to %lld (no quotes)", k->name,
-                   (long long)k->min, (long long)k->max);
+            seterr(err, errlen, file, line, "'%s' expects an integer from %lld to %lld (no quotes)",
+                   k->name, (long long)k->min, (long long)k->max);
             return -1;
         }
         long long v = config_setting_get_int64(s);
         if (v < k->min || v > k->max) {
-            seterr(err, errlen, file, line, "'%s' is %lld; it must be from %lld to %lld",
-                   k->name, v, (long long)k->min, (long long)k->max);
+            seterr(err, errlen, file, line, "'%s' is %lld; it must be from %lld to %lld", k->name,
+                   v, (long long)k->min, (long long)k->max);
             return -1;
         }
         store(cfg, k, NULL, v);
@@ -195,21 +193,23 @@ static int read_users(struct config *cfg, config_setting_t *list, const char *fi
         config_setting_t *u = config_setting_get_elem(list, (unsigned)i);
         int uline = config_setting_source_line(u);
         if (config_setting_type(u) != CONFIG_TYPE_GROUP) {
-            seterr(err, errlen, file, uline, "users[%d] must be a group { name = ...; password = ...; }", i);
+            seterr(err, errlen, file, uline,
+                   "users[%d] must be a group { name = ...; password = ...; }", i);
             return -1;
         }
         const char *name = NULL, *pw = NULL, *hash = NULL;
         for (int j = 0; j < config_setting_length(u); j++) {
             config_setting_t *f = config_setting_get_elem(u, (unsigned)j);
             const char *fn = config_setting_name(f);
-            const char **dst = strcmp(fn, "name") == 0       ? &name
-                               : strcmp(fn, "password") == 0 ? &pw
+            const char **dst = strcmp(fn, "name") == 0            ? &name
+                               : strcmp(fn, "password") == 0      ? &pw
                                : strcmp(fn, "password_hash") == 0 ? &hash
                                                                   : NULL;
             if (dst == NULL) {
                 seterr(err, errlen, file, config_setting_source_line(f),
                        "unknown setting '%s' in users[%d]; expected name, password or "
-                       "password_hash", fn, i);
+                       "password_hash",
+                       fn, i);
                 return -1;
             }
             if (config_setting_type(f) != CONFIG_TYPE_STRING) {
@@ -253,8 +253,8 @@ static int read_users(struct config *cfg, config_setting_t *list, const char *fi
 }
 
 /* Walk the file's settings: every one must be a known key. */
-static int read_settings(struct config *cfg, config_setting_t *root, const char *file,
-                         char *err, size_t errlen)
+static int read_settings(struct config *cfg, config_setting_t *root, const char *file, char *err,
+                         size_t errlen)
 {
     for (int i = 0; i < config_setting_length(root); i++) {
         config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
@@ -300,8 +300,7 @@ static int read_settings(struct config *cfg, config_setting_t *root, const char 
 }
 
 /* Cross-key checks and derived values. */
-static int validate(struct config *cfg, config_t *lc, const char *file, char *err,
-                    size_t errlen)
+static int validate(struct config *cfg, config_t *lc, const char *file, char *err, size_t errlen)
 {
     char aerr[256];
     struct shardmap_addr addr;

@@ -94,10 +94,9 @@ static void pick_server_version(struct router *r)
         /* MariaDB 10+ announces itself as "5.5.5-10.x-MariaDB" so that old
          * MySQL clients do not misread the major version; libmariadb strips
          * the prefix, so put it back. */
-        bool mariadb = strstr(v, "MariaDB") != NULL && strncmp(v, "5.5.5-", 6) != 0 &&
-                       atoi(v) >= 10;
-        snprintf(r->server_version, sizeof(r->server_version), "%s%s", mariadb ? "5.5.5-" : "",
-                 v);
+        bool mariadb =
+            strstr(v, "MariaDB") != NULL && strncmp(v, "5.5.5-", 6) != 0 && atoi(v) >= 10;
+        snprintf(r->server_version, sizeof(r->server_version), "%s%s", mariadb ? "5.5.5-" : "", v);
     } else {
         log_warn("cannot reach shard %s at %s:%d to learn the server version (%s); clients will "
                  "see \"%s\"",

@@ -379,8 +379,7 @@ int proto_write_eof(struct buf *out, uint8_t seq, uint16_t warnings, uint16_t st
     return buf_append(out, b, sizeof(b));
 }
 
-int proto_write_end(struct buf *out, uint8_t seq, uint32_t caps, uint16_t warnings,
-                    uint16_t status)
+int proto_write_end(struct buf *out, uint8_t seq, uint32_t caps, uint16_t warnings, uint16_t status)
 {
     if (!(caps & PROTO_CAP_DEPRECATE_EOF))
         return proto_write_eof(out, seq, warnings, status);
@@ -528,8 +527,8 @@ int proto_parse_hs_response(const uint8_t *p, size_t len, struct proto_hs_respon
     return 0;
 }
 
-int proto_write_auth_switch(struct buf *out, uint8_t seq, const char *plugin,
-                            const uint8_t *data, size_t data_len)
+int proto_write_auth_switch(struct buf *out, uint8_t seq, const char *plugin, const uint8_t *data,
+                            size_t data_len)
 {
     size_t start = proto_begin(out);
     if (start == (size_t)-1)

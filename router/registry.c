@@ -52,8 +52,7 @@ static struct registry_entry **slot(struct registry *reg, uint32_t conn_id)
     return pp;
 }
 
-int registry_set(struct registry *reg, uint32_t conn_id, const char *addr,
-                 unsigned long thread_id)
+int registry_set(struct registry *reg, uint32_t conn_id, const char *addr, unsigned long thread_id)
 {
     pthread_mutex_lock(&reg->lock);
     struct registry_entry **pp = slot(reg, conn_id);

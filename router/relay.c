@@ -5,9 +5,8 @@
 
 #include "proto.h"
 
-
-void relay_start(struct relay *r, enum relay_kind kind, uint32_t client_caps,
-                 uint32_t backend_caps, bool allow_infile)
+void relay_start(struct relay *r, enum relay_kind kind, uint32_t client_caps, uint32_t backend_caps,
+                 bool allow_infile)
 {
     memset(r, 0, sizeof(*r));
     r->kind = kind;

@@ -192,8 +192,7 @@ static int step_client(struct session *s)
     int rc = proto_message_scan(buf_head(&s->in), buf_avail(&s->in), seq, &m);
     if (rc == -1) {
         char why[96];
-        snprintf(why, sizeof(why), "packet with sequence id %u where %u was due", m.bad_seq,
-                 seq);
+        snprintf(why, sizeof(why), "packet with sequence id %u where %u was due", m.bad_seq, seq);
         protocol_error(s, (uint8_t)(m.bad_seq + 1), PROTO_ER_NET_PACKETS_OUT_OF_ORDER, "08S01",
                        "Got packets out of order", why);
         return 1;
@@ -249,11 +248,10 @@ static int step_client(struct session *s)
 void session_backend_lost(struct session *s, const char *why)
 {
     struct backend *be = s->be;
-    log_warn("client %s (session %u): lost shard %s at %s: %s", s->peer, s->id, be->shard,
-             be->addr, why);
+    log_warn("client %s (session %u): lost shard %s at %s: %s", s->peer, s->id, be->shard, be->addr,
+             why);
     proto_write_err(&s->out, s->relay.client_seq, PROTO_ER_NET_READ_ERROR, "08S01",
-                    "Lost connection to shard %s (%s) during query: %s", be->shard, be->addr,
-                    why);
+                    "Lost connection to shard %s (%s) during query: %s", be->shard, be->addr, why);
     session_fail(s);
 }
 

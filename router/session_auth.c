@@ -17,9 +17,9 @@ uint32_t session_server_caps(const struct router *r)
                     PROTO_CAP_CONNECT_WITH_DB | PROTO_CAP_PROTOCOL_41 | PROTO_CAP_INTERACTIVE |
                     PROTO_CAP_TRANSACTIONS | PROTO_CAP_SECURE_CONNECTION |
                     PROTO_CAP_MULTI_STATEMENTS | PROTO_CAP_MULTI_RESULTS |
-                    PROTO_CAP_PS_MULTI_RESULTS | PROTO_CAP_PLUGIN_AUTH |
-                    PROTO_CAP_CONNECT_ATTRS | PROTO_CAP_PLUGIN_AUTH_LENENC_DATA |
-                    PROTO_CAP_SESSION_TRACK | PROTO_CAP_DEPRECATE_EOF;
+                    PROTO_CAP_PS_MULTI_RESULTS | PROTO_CAP_PLUGIN_AUTH | PROTO_CAP_CONNECT_ATTRS |
+                    PROTO_CAP_PLUGIN_AUTH_LENENC_DATA | PROTO_CAP_SESSION_TRACK |
+                    PROTO_CAP_DEPRECATE_EOF;
     if (r->cfg->allow_local_infile)
         caps |= PROTO_CAP_LOCAL_FILES;
     return caps;
@@ -140,8 +140,8 @@ void session_on_handshake(struct session *s, const struct proto_msg *m)
         uint8_t data[AUTH_SCRAMBLE_LEN + 1];
         memcpy(data, s->scramble, AUTH_SCRAMBLE_LEN);
         data[AUTH_SCRAMBLE_LEN] = 0;
-        log_debug("client %s (session %u) started with %.*s; switching to " NATIVE_PLUGIN,
-                  s->peer, s->id, (int)hr.plugin_len, (const char *)hr.plugin);
+        log_debug("client %s (session %u) started with %.*s; switching to " NATIVE_PLUGIN, s->peer,
+                  s->id, (int)hr.plugin_len, (const char *)hr.plugin);
         proto_write_auth_switch(&s->out, 2, NATIVE_PLUGIN, data, sizeof(data));
         s->st = SESSION_ST_AUTH_SWITCH;
         buf_consume(&s->in, m->wire);

@@ -191,8 +191,8 @@ static void lex_var(struct sqllex *lx, struct sqltok *t)
 
 static void lex_punct(struct sqllex *lx, struct sqltok *t)
 {
-    static const char *const multi[] = {"<=>", "<=", ">=", "<>", "!=", ":=", "||", "&&",
-                                        "<<", ">>", "->>", "->"};
+    static const char *const multi[] = {
+        "<=>", "<=", ">=", "<>", "!=", ":=", "||", "&&", "<<", ">>", "->>", "->"};
     const char *p = lx->p;
     size_t left = (size_t)(lx->end - p);
     t->type = SQLTOK_PUNCT;

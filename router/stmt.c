@@ -32,8 +32,8 @@ int stmt_ident_name(const char *tok, size_t len, char *dst)
 /* Words that begin a statement leaving no session state behind. */
 static bool is_plain_read(const struct sqltok *t)
 {
-    static const char *const words[] = {"SELECT", "SHOW", "DESC", "DESCRIBE", "EXPLAIN",
-                                        "HELP", "WITH"};
+    static const char *const words[] = {"SELECT",  "SHOW", "DESC", "DESCRIBE",
+                                        "EXPLAIN", "HELP", "WITH"};
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
         if (sqltok_is(t, words[i]))
             return true;
@@ -43,8 +43,9 @@ static bool is_plain_read(const struct sqltok *t)
 /* Tokens that change session state inside an otherwise plain read. */
 static bool sets_state(const struct sqltok *t)
 {
-    static const char *const words[] = {"INTO", "GET_LOCK", "RELEASE_LOCK", "RELEASE_ALL_LOCKS",
-                                        "NEXTVAL", "SETVAL", "SQL_CALC_FOUND_ROWS"};
+    static const char *const words[] = {
+        "INTO",    "GET_LOCK", "RELEASE_LOCK",       "RELEASE_ALL_LOCKS",
+        "NEXTVAL", "SETVAL",   "SQL_CALC_FOUND_ROWS"};
     if (t->type == SQLTOK_PUNCT && t->len == 2 && memcmp(t->p, ":=", 2) == 0)
         return true;
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)

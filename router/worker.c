@@ -99,8 +99,7 @@ static int open_listener(const char *host, int port, char *err, size_t errlen)
 
 int worker_watch(struct worker *w, struct pollable *pl)
 {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-                             .data.ptr = pl};
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = pl};
     return epoll_ctl(w->epfd, EPOLL_CTL_ADD, pl->fd, &ev);
 }
 
@@ -182,8 +181,7 @@ static void accept_clients(struct worker *w)
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
-        int fd = accept4(w->listener.fd, (struct sockaddr *)&ss, &sl,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(w->listener.fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd == -1) {
             if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                 log_warn("accept: %s", strerror(errno));

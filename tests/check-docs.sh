@@ -272,4 +272,18 @@ while read -r ername code; do
     fi
 done <<<"$defs"
 
+# ---------------------------------------------------------------- g) format
+
+# Every C file as the repository's .clang-format writes it.
+if command -v clang-format >/dev/null 2>&1; then
+    if out=$(clang-format --dry-run --Werror include/*.h router/*.c shardmap/*.c tests/unit/*.c 2>&1); then
+        ok "C sources are clang-formatted (.clang-format)"
+    else
+        nok "C sources differ from clang-format's output; run make format"
+        diag <<<"$(head -20 <<<"$out")"
+    fi
+else
+    nok "clang-format is not installed (make deps installs it)"
+fi
+
 exit 0

@@ -16,7 +16,7 @@ PACKAGES=(
     libmariadb-dev libconfig-dev libxxhash-dev xxhash libcmocka-dev libssl-dev
     mariadb-server mariadb-client sysbench haproxy
     python3 python3-pymysql
-    mandoc procps iproute2 clang
+    mandoc procps iproute2 clang clang-format
 )
 
 # One dpkg-query call for all packages.  Unknown packages make dpkg-query
