@@ -61,6 +61,7 @@ struct backend {
     struct buf in;           /* bytes received, not yet relayed */
     struct buf out;          /* bytes to send that did not fit in the socket */
     bool rd_ready;
+    size_t read_chunk; /* bytes asked of the next read; see backend_read */
     bool notify;       /* tell the owner about connect completion */
     unsigned err_code; /* why it failed (server or client error number) */
     char sqlstate[6];
@@ -86,6 +87,9 @@ void backend_check_timeouts(struct worker *w);
 /* Read what the socket has into be->in (at least want bytes of room).
  * Returns bytes read (> 0), 0 at end of stream, -2 would block, -1 error. */
 ssize_t backend_read(struct backend *be, size_t want);
+
+/* Between commands: give back a read buffer a large result made grow. */
+void backend_idle(struct backend *be);
 
 /* Send n bytes: what the socket takes now, the rest queued in be->out.
  * Returns 0, or -1 when the connection is broken. */

@@ -17,7 +17,10 @@
 #include "proto.h"
 #include "session.h"
 
-#define READ_CHUNK 16384
+/* Reads start small (most answers are a few hundred bytes) and double while
+ * they fill the buffer, so a large result moves in 64 KiB reads. */
+#define READ_CHUNK_MIN 4096
+#define READ_CHUNK_MAX 65536
 
 /* Capabilities the router can relay. Anything else the library might
  * negotiate (compression, TLS, MariaDB's progress reports) would change the
@@ -236,8 +239,10 @@ void backend_check_timeouts(struct worker *w)
 
 ssize_t backend_read(struct backend *be, size_t want)
 {
-    if (want < READ_CHUNK)
-        want = READ_CHUNK;
+    if (be->read_chunk < READ_CHUNK_MIN)
+        be->read_chunk = READ_CHUNK_MIN;
+    if (want < be->read_chunk)
+        want = be->read_chunk;
     if (buf_reserve(&be->in, want) == -1)
         return -1;
     size_t room = be->in.cap - be->in.len;
@@ -249,6 +254,8 @@ ssize_t backend_read(struct backend *be, size_t want)
              * new edge, so there is no need to read until EAGAIN. */
             if ((size_t)n < room)
                 be->rd_ready = false;
+            else if (be->read_chunk < READ_CHUNK_MAX)
+                be->read_chunk *= 2;
             return n;
         }
         if (n == 0)
@@ -261,6 +268,12 @@ ssize_t backend_read(struct backend *be, size_t want)
         }
         return -1;
     }
+}
+
+void backend_idle(struct backend *be)
+{
+    buf_shrink(&be->in, 4 * READ_CHUNK_MIN);
+    be->read_chunk = READ_CHUNK_MIN;
 }
 
 int backend_flush(struct backend *be)

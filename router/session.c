@@ -268,7 +268,7 @@ static void command_done(struct session *s)
      * while streaming: that would allocate per flush). */
     buf_shrink(&s->in, SESSION_BUF_KEEP);
     if (s->be != NULL)
-        buf_shrink(&s->be->in, SESSION_BUF_KEEP);
+        backend_idle(s->be);
 }
 
 /* One step of relaying the backend's response. Returns 1/0 as step_client. */
