@@ -1,9 +1,16 @@
 # shardrouter — top-level build.
 #
 #   make                 build/shardrouter and build/shardctl
-#   make test            unit tests (cmocka, seconds, no servers)
-#   make check           unit + integration tests against real MariaDB servers
-#   make bench           sysbench: direct vs HAProxy TCP vs shardrouter
+#   make test            unit tests and fuzz corpus replay (seconds, no servers)
+#   make check           unit tests, fuzz corpus replay, integration tests
+#                        against real MariaDB servers
+#   make bench           classifier microbenchmark, then sysbench: direct vs
+#                        HAProxy TCP vs shardrouter
+#   make bench-classify  the classifier microbenchmark alone
+#   make fuzz            libFuzzer harnesses (clang, ASan+UBSan), FUZZ_TIME=60
+#                        seconds each (FUZZ_ONLY="fuzz_relay ..." picks some);
+#                        new corpus in build/fuzz/corpus-new, crashes in
+#                        build/fuzz/crashes; `make check` replays the seeds
 #   make demo            testbed + router in the foreground on 127.0.0.1:6033
 #   make deps            apt-install whatever is missing (root, Debian 12)
 #   make install         PREFIX=/usr/local DESTDIR=
@@ -48,7 +55,8 @@ ROUTER_OBJ   := $(ROUTER_SRC:%.c=$(OBJDIR)/%.o)
 SHARDMAP_OBJ := $(SHARDMAP_SRC:%.c=$(OBJDIR)/%.o)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 
-.PHONY: all test check bench demo deps install uninstall clean format lint-man check-docs
+.PHONY: all test check bench demo deps install uninstall clean format lint-man check-docs \
+        fuzz fuzz-build fuzz-replay fuzz-seeds bench-classify
 all: build/shardrouter build/shardctl
 
 # Rebuild everything when the flags change (e.g. switching SANITIZE on/off).
@@ -79,20 +87,94 @@ build/tests/%: $(OBJDIR)/tests/unit/%.o build/librouter.a build/libshardmap.a
 	@mkdir -p build/tests
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
 
-# Unit tests: every binary prints TAP; tests/tap-total sums them up.
-test: all $(UNIT_BIN)
-	@tests/run-unit.sh $(UNIT_BIN) | tests/tap-total
+# ---- fuzzing -------------------------------------------------------------
+# The harnesses in tests/fuzz/ are built twice:
+#   - with clang and libFuzzer (make fuzz): every library source compiled
+#     again into build/obj-fuzz with ASan+UBSan and coverage, harnesses in
+#     build/fuzz/;
+#   - with the normal compiler and flags plus tests/fuzz/replay.c (make
+#     check, make test): build/fuzz-replay/<harness> runs each file of
+#     tests/fuzz/corpus/<harness>/ once.
+# The classifier harness is built once router/classify.c exists.
+FUZZ_CC      ?= clang
+FUZZ_TIME    ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+                -DSHARDROUTER_VERSION='"$(VERSION)"' -Iinclude -MMD -MP $(FUZZ_SAN)
+FUZZ_HARNESSES := fuzz_sqllex fuzz_proto fuzz_relay \
+                  $(if $(wildcard router/classify.c),fuzz_classify)
+FUZZ_ONLY    ?= $(FUZZ_HARNESSES)
+FUZZ_OBJ     := $(ROUTER_SRC:%.c=build/obj-fuzz/%.o) $(SHARDMAP_SRC:%.c=build/obj-fuzz/%.o)
+FUZZ_BIN     := $(FUZZ_HARNESSES:%=build/fuzz/%)
+REPLAY_BIN   := $(FUZZ_HARNESSES:%=build/fuzz-replay/%)
+
+build/obj-fuzz/.flags: FORCE
+	@mkdir -p build/obj-fuzz
+	@echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' | cmp -s - $@ || echo '$(FUZZ_CC) $(FUZZ_CFLAGS)' > $@
+
+build/obj-fuzz/%.o: %.c build/obj-fuzz/.flags
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+
+build/obj-fuzz/librouter.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: build/obj-fuzz/tests/fuzz/%.o build/obj-fuzz/librouter.a
+	@mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+build/fuzz-replay/%: $(OBJDIR)/tests/fuzz/%.o $(OBJDIR)/tests/fuzz/replay.o build/librouter.a \
+                     build/libshardmap.a
+	@mkdir -p build/fuzz-replay
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+# Keep the objects of these chains (make would delete them as intermediate).
+.PRECIOUS: build/obj-fuzz/%.o $(OBJDIR)/tests/fuzz/%.o $(OBJDIR)/tests/bench/%.o
+
+fuzz-build: $(FUZZ_BIN)
+
+# Runs each harness for FUZZ_TIME seconds on its seed corpus; fails on a crash.
+fuzz: $(FUZZ_ONLY:%=build/fuzz/%)
+	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(FUZZ_ONLY)
+
+fuzz-replay: $(REPLAY_BIN)
+	@tests/fuzz/replay.sh | tests/tap-total
+
+# Regenerate the seed corpora (SQL from the classifier's test tables, and
+# protocol captures); the outputs are committed.
+fuzz-seeds:
+	@tests/fuzz/make-seeds.sh
+	@/usr/bin/python3 tests/fuzz/gen-seeds.py
+
+# ---- classifier microbenchmark --------------------------------------------
+build/bench/bench_classify: $(OBJDIR)/tests/bench/bench_classify.o build/librouter.a \
+                            build/libshardmap.a
+	@mkdir -p build/bench
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+BENCH_CLASSIFY_BIN := $(if $(wildcard router/classify.c),build/bench/bench_classify)
+
+bench-classify: $(BENCH_CLASSIFY_BIN)
+	@if [ -n "$(BENCH_CLASSIFY_BIN)" ]; then $(BENCH_CLASSIFY_BIN); \
+	 else echo "bench-classify: classifier not built (no router/classify.c); skipped"; fi
+
+# Unit tests: every binary prints TAP; tests/tap-total sums them up. The
+# fuzz corpus replay runs with them.
+test: all $(UNIT_BIN) $(REPLAY_BIN)
+	@{ tests/run-unit.sh $(UNIT_BIN); tests/fuzz/replay.sh; } | tests/tap-total
 
 check-docs:
 	@tests/check-docs.sh
 
-# Everything: docs lint, unit tests, integration tests on a real testbed.
+# Everything: docs lint, unit tests, fuzz corpus replay, integration tests on
+# a real testbed.
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(REPLAY_BIN)
 	@tests/check.sh $(UNIT_BIN)
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_CLASSIFY_BIN)
 	@tests/bench/bench.sh
 
 demo: deps
@@ -117,7 +199,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/shardrouter
 
 format:
-	clang-format -i include/*.h router/*.c shardmap/*.c tests/unit/*.c
+	clang-format -i include/*.h router/*.c shardmap/*.c tests/unit/*.c tests/fuzz/*.[ch] \
+	    tests/bench/*.c
 
 clean:
 	rm -rf build

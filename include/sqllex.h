@@ -7,7 +7,11 @@
  * or by slash-star-M-bang) are NOT comments: their contents are tokenized
  * as SQL, whatever the version number, because a router that skipped them
  * would miss what the server runs. Optimizer hints (slash-star-plus) are
- * comments. The session's sql_mode matters: with
+ * comments. A MariaDB-only one, or one with a version from 50700 on, is
+ * run by some current servers and skipped by others (MySQL skips every
+ * M-bang comment and versions above its own, MariaDB skips 50700..99999):
+ * the lexer notes it (versioned), and with SQLLEX_SKIP_VERSIONED reads it
+ * as a comment, so that a caller can consider both readings. The session's sql_mode matters: with
  * ANSI_QUOTES "..." is an identifier, with NO_BACKSLASH_ESCAPES a backslash
  * inside a string is an ordinary character.
  */
@@ -32,6 +36,7 @@ enum sqltok_type {
 
 #define SQLLEX_ANSI_QUOTES 0x1
 #define SQLLEX_NO_BACKSLASH_ESCAPES 0x2
+#define SQLLEX_SKIP_VERSIONED 0x4 /* read the comments noted in versioned as comments */
 
 struct sqltok {
     enum sqltok_type type;
@@ -44,6 +49,7 @@ struct sqllex {
     const char *end;
     unsigned flags;
     bool in_exec_comment; /* inside an executable comment */
+    bool versioned;       /* met an executable comment not every server runs */
 };
 
 void sqllex_init(struct sqllex *lx, const char *sql, size_t len, unsigned flags);

@@ -18,6 +18,7 @@
 #include "list.h"
 
 struct router;
+struct cls;
 
 enum pollable_kind {
     POLL_LISTENER = 1,
@@ -49,6 +50,7 @@ struct worker {
     uint64_t questions;
     uint64_t connections;
     int nsessions;
+    struct cls *cls; /* classify() result for the statement being routed */
 };
 
 /* Create the epoll instance, the listening socket and the wake eventfd.

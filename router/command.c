@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "backend.h"
+#include "classify.h"
 #include "log.h"
 #include "registry.h"
 #include "router.h"
@@ -280,30 +281,89 @@ static void kill_connection(struct session *s, unsigned long long id, bool query
     start_relay(s, pkt, PROTO_HEADER_LEN + 1 + (size_t)n, 1, RELAY_KIND_QUERY, NULL);
 }
 
+/* The shard map, as the classifier asks it: is schema.name sharded? */
+static bool lookup_sharded(void *ctx, const char *schema, const char *name, const char **key)
+{
+    const struct session *s = ctx;
+    const struct shardmap_keyspace *ks = schema[0] ? shardmap_keyspace(s->map, schema) : s->ks;
+    if (ks == NULL || !ks->sharded)
+        return false;
+    const struct shardmap_table *t = shardmap_table(ks, name);
+    if (t == NULL)
+        return false;
+    *key = t->key;
+    return true;
+}
+
+/* Could the statement leave state on the backend connection that another
+ * connection would not have (variables, temporary tables, locks, a
+ * transaction, results LAST_INSERT_ID() reads later)? Reading such state
+ * does not count; anything not fully understood does. */
+static bool leaves_state(const struct cls *c)
+{
+    if (c->session & ~(uint32_t)(CLS_S_USER_VAR_READ | CLS_S_DEPENDS))
+        return true;
+    return (c->flags & (CLS_F_WRITE | CLS_F_PARTIAL | CLS_F_INTO | CLS_F_SIDE_EFFECT_FN)) != 0;
+}
+
+/* What this version decides from a COM_QUERY text, statement by statement. */
+struct query_look {
+    int nstmts;
+    bool use; /* the text is exactly one USE: db */
+    char db[STMT_NAME_MAX + 1];
+    bool load_local; /* some statement is LOAD DATA LOCAL */
+    bool kill;       /* some statement is a KILL */
+    bool stateful;   /* some statement may leave session state behind */
+};
+
+static void look(struct session *s, const char *sql, size_t len, struct query_look *q)
+{
+    struct cls *c = s->w->cls;
+    size_t pos = 0, start, n;
+    int rc;
+    bool first_use = false;
+    memset(q, 0, sizeof(*q));
+    while ((rc = cls_next_statement(sql, len, 0, &pos, &start, &n)) == 1) {
+        classify(c, sql + start, n, 0, lookup_sharded, s);
+        if (c->kind == CLS_EMPTY)
+            continue;
+        if (++q->nstmts == 1 && c->kind == CLS_USE)
+            first_use = cls_name(c->tables[0].schema, q->db, sizeof(q->db)) == 0;
+        q->load_local |= c->kind == CLS_LOAD_DATA && (c->flags & CLS_F_LOCAL);
+        q->kill |= c->kind == CLS_KILL;
+        q->stateful |= leaves_state(c);
+    }
+    if (rc == -1)
+        q->stateful = true; /* does not tokenize: the server will say why */
+    q->use = first_use && q->nstmts == 1;
+}
+
 static void query(struct session *s, const uint8_t *sql, size_t len)
 {
     struct router *r = s->w->router;
-    struct stmt_peek pk;
-    stmt_peek((const char *)sql, len, 0, &pk);
-    if (pk.load_local && !r->cfg->allow_local_infile) {
+    struct query_look q;
+    look(s, (const char *)sql, len, &q);
+    if (q.load_local && !r->cfg->allow_local_infile) {
         reply_err(s, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
                   "LOAD DATA LOCAL INFILE is disabled in shardrouter; set allow_local_infile = "
                   "true in its configuration to allow it");
         return;
     }
-    if (pk.load_local && !(s->caps & PROTO_CAP_LOCAL_FILES)) {
+    if (q.load_local && !(s->caps & PROTO_CAP_LOCAL_FILES)) {
         /* The server would ask this client for a file it cannot send. */
         reply_err(s, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
                   "LOAD DATA LOCAL INFILE: the client did not enable local infile "
                   "(CLIENT_LOCAL_FILES); enable it in the client's connection options");
         return;
     }
-    if (pk.is_use) {
-        init_db(s, pk.db, strlen(pk.db));
+    if (q.use) {
+        init_db(s, q.db, strlen(q.db));
         return;
     }
-    if (pk.is_kill) {
-        if (pk.kill_mappable)
+    if (q.kill) {
+        struct stmt_peek pk;
+        stmt_peek((const char *)sql, len, 0, &pk);
+        if (pk.kill_mappable && q.nstmts == 1)
             kill_connection(s, pk.kill_id, pk.kill_query);
         else
             reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
@@ -319,7 +379,7 @@ static void query(struct session *s, const uint8_t *sql, size_t len)
                   s->ks->name, (unsigned long long)s->map->version);
         return;
     }
-    if (pk.stateful)
+    if (q.stateful)
         s->dirty = true;
     forward(s, RELAY_KIND_QUERY);
 }

@@ -23,7 +23,9 @@ int stmt_ident_name(const char *tok, size_t len, char *dst)
         memcpy(dst, tok, len);
         n = len;
     }
-    if (n == 0)
+    /* A name is never empty and never holds a NUL byte (it becomes a C
+     * string). */
+    if (n == 0 || memchr(dst, 0, n) != NULL)
         return -1;
     dst[n] = '\0';
     return 0;

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "classify.h"
 #include "log.h"
 #include "proto.h"
 #include "router.h"
@@ -114,6 +116,11 @@ int worker_init(struct worker *w, struct router *r, int id, char *err, size_t er
     list_init(&w->connecting);
     list_init(&w->dead);
     list_init(&w->dead_backends);
+    w->cls = calloc(1, sizeof(*w->cls));
+    if (w->cls == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     w->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (w->epfd == -1) {
         snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
@@ -145,6 +152,8 @@ int worker_init(struct worker *w, struct router *r, int id, char *err, size_t er
 
 void worker_deinit(struct worker *w)
 {
+    free(w->cls);
+    w->cls = NULL;
     if (w->listener.fd != -1)
         close(w->listener.fd);
     if (w->wake.fd != -1)

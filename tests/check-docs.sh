@@ -276,7 +276,7 @@ done <<<"$defs"
 
 # Every C file as the repository's .clang-format writes it.
 if command -v clang-format >/dev/null 2>&1; then
-    if out=$(clang-format --dry-run --Werror include/*.h router/*.c shardmap/*.c tests/unit/*.c 2>&1); then
+    if out=$(clang-format --dry-run --Werror include/*.h router/*.c shardmap/*.c tests/unit/*.c tests/fuzz/*.[ch] tests/bench/*.c 2>&1); then
         ok "C sources are clang-formatted (.clang-format)"
     else
         nok "C sources differ from clang-format's output; run make format"

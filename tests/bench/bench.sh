@@ -7,7 +7,9 @@
 # For each workload the three targets run back to back.  Prints a table
 # (qps, p95, ratios), CPU per statement of the router / HAProxy / mariadbd,
 # router RSS and memory per client connection, and writes the same as JSON
-# to build/bench/results.json.
+# to build/bench/results.json.  Before all that it runs the classifier
+# microbenchmark build/bench/bench_classify when built (statements/s per
+# core, heap allocations per statement; also in build/bench/classify.txt).
 #
 # Environment:
 #   BENCH_TIME=15         seconds per sysbench run
@@ -65,8 +67,15 @@ CLK_TCK=$(getconf CLK_TCK)
 echo "bench: $(uname -srm), nproc $NPROC, load average $LOADAVG_START," \
     "BENCH_TIME=$BENCH_TIME threads=$BENCH_THREADS"
 
+# The classifier microbenchmark (tests/bench/bench_classify.c) first, on a
+# machine without the testbed running; it fails on any heap allocation.
+CLASSIFY_FIGURES="bench: classifier not built (no router/classify.c): microbenchmark skipped"
+[ ! -x "$OUT/bench_classify" ] || CLASSIFY_FIGURES=$("$OUT/bench_classify") || die "bench_classify failed: $CLASSIFY_FIGURES"
+echo "$CLASSIFY_FIGURES"
+
 rm -rf "$OUT"
 mkdir -p "$OUT"
+echo "$CLASSIFY_FIGURES" >"$OUT/classify.txt"
 
 # ---------------------------------------------------------------- cleanup
 
