@@ -4,9 +4,10 @@
 #   make test            unit tests and fuzz corpus replay (seconds, no servers)
 #   make check           unit tests, fuzz corpus replay, integration tests
 #                        against real MariaDB servers
-#   make bench           classifier microbenchmark, then sysbench: direct vs
-#                        HAProxy TCP vs shardrouter
+#   make bench           classifier and shard-map lookup microbenchmarks, then
+#                        sysbench: direct vs HAProxy TCP vs shardrouter
 #   make bench-classify  the classifier microbenchmark alone
+#   make bench-lookup    the shard-map lookup microbenchmark alone
 #   make fuzz            libFuzzer harnesses (clang, ASan+UBSan), FUZZ_TIME=60
 #                        seconds each (FUZZ_ONLY="fuzz_relay ..." picks some);
 #                        new corpus in build/fuzz/corpus-new, crashes in
@@ -48,7 +49,8 @@ OBJDIR   := build/obj
 endif
 
 ROUTER_SRC   := $(filter-out router/main.c,$(wildcard router/*.c))
-SHARDMAP_SRC := $(filter-out shardmap/shardctl.c,$(wildcard shardmap/*.c))
+SHARDMAP_SRC := $(filter-out shardmap/shardctl%.c,$(wildcard shardmap/*.c))
+SHARDCTL_SRC := $(wildcard shardmap/shardctl*.c)
 UNIT_SRC     := $(wildcard tests/unit/test_*.c)
 
 ROUTER_OBJ   := $(ROUTER_SRC:%.c=$(OBJDIR)/%.o)
@@ -56,7 +58,7 @@ SHARDMAP_OBJ := $(SHARDMAP_SRC:%.c=$(OBJDIR)/%.o)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 
 .PHONY: all test check bench demo deps install uninstall clean format lint-man check-docs \
-        fuzz fuzz-build fuzz-replay fuzz-seeds bench-classify
+        fuzz fuzz-build fuzz-replay fuzz-seeds bench-classify bench-lookup
 all: build/shardrouter build/shardctl
 
 # Rebuild everything when the flags change (e.g. switching SANITIZE on/off).
@@ -80,7 +82,7 @@ build/libshardmap.a: $(SHARDMAP_OBJ)
 build/shardrouter: $(OBJDIR)/router/main.o build/librouter.a build/libshardmap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-build/shardctl: $(OBJDIR)/shardmap/shardctl.o build/libshardmap.a
+build/shardctl: $(SHARDCTL_SRC:%.c=$(OBJDIR)/%.o) build/libshardmap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 build/tests/%: $(OBJDIR)/tests/unit/%.o build/librouter.a build/libshardmap.a
@@ -159,6 +161,14 @@ bench-classify: $(BENCH_CLASSIFY_BIN)
 	@if [ -n "$(BENCH_CLASSIFY_BIN)" ]; then $(BENCH_CLASSIFY_BIN); \
 	 else echo "bench-classify: classifier not built (no router/classify.c); skipped"; fi
 
+# ---- shard-map lookup microbenchmark ---------------------------------------
+build/bench/bench_lookup: $(OBJDIR)/tests/bench/bench_lookup.o build/libshardmap.a
+	@mkdir -p build/bench
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+bench-lookup: build/bench/bench_lookup
+	@build/bench/bench_lookup
+
 # Unit tests: every binary prints TAP; tests/tap-total sums them up. The
 # fuzz corpus replay runs with them.
 test: all $(UNIT_BIN) $(REPLAY_BIN)
@@ -174,7 +184,7 @@ check: deps
 	@tests/check.sh $(UNIT_BIN)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_CLASSIFY_BIN)
+	@$(MAKE) --no-print-directory all $(BENCH_CLASSIFY_BIN) build/bench/bench_lookup
 	@tests/bench/bench.sh
 
 demo: deps

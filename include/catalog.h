@@ -55,8 +55,7 @@ void catalog_close(struct catalog *cat);
 
 /* The highest published version: *version (0 when none) and, if body is not
  * NULL, its text (malloc'd, the caller frees; NULL when none). 0 or -1. */
-int catalog_latest(struct catalog *cat, uint64_t *version, char **body, char *err,
-                   size_t errlen);
+int catalog_latest(struct catalog *cat, uint64_t *version, char **body, char *err, size_t errlen);
 
 /* The text of one version (malloc'd) or NULL with err filled. */
 char *catalog_get(struct catalog *cat, uint64_t version, char *err, size_t errlen);
@@ -97,5 +96,20 @@ struct catalog_router_row {
 int catalog_routers(struct catalog *cat,
                     void (*fn)(void *ctx, const struct catalog_router_row *row), void *ctx,
                     char *err, size_t errlen);
+
+/* ---- additions (shardctl) ------------------------------------------------ */
+
+/* "user@host:port/schema" of an open catalog, for messages; lives as long
+ * as cat. */
+const char *catalog_name(const struct catalog *cat);
+
+/*
+ * Fetch version (0: the latest), load it with shardmap_load_string and
+ * check that its `version = N;` is the row's version. Returns a map with
+ * refcount 1 (the caller drops it with shardmap_put) whose source is
+ * "catalog user@host:port/schema version N", or NULL with err filled (no
+ * such version, nothing published yet, invalid text, version mismatch).
+ */
+struct shardmap *catalog_load(struct catalog *cat, uint64_t version, char *err, size_t errlen);
 
 #endif

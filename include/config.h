@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "auth.h"
+#include "catalog.h"
 
 struct config_user {
     char *name;
@@ -37,7 +38,12 @@ struct config {
     char *server_version; /* "" = learn from the first backend */
     char *default_keyspace;
     char *log_level;
-    char *shardmap; /* resolved against dir */
+    char *shardmap; /* resolved against dir; "" when only a catalog is used */
+
+    char *catalog;                  /* DSN as written; "" = no catalog */
+    struct catalog_dsn catalog_dsn; /* parsed, when catalog is set */
+    int catalog_poll_ms;
+    char *router_id; /* resolved: "" in the file means "<hostname>:<listen port>" */
 
     char *backend_user;
     char *backend_password;

@@ -12,7 +12,12 @@ extern enum log_level log_threshold;
 /* Set the threshold from "error" | "warning" | "info" | "debug". */
 void log_set_level(const char *name);
 
-/* Worker index shown in each line of the calling thread (-1: main). */
+#define LOG_THREAD_MAIN (-1)
+#define LOG_THREAD_CATALOG (-2)
+
+/* Worker index shown in each line of the calling thread ("[wN]"), or
+ * LOG_THREAD_MAIN ("[main]", the default) or LOG_THREAD_CATALOG
+ * ("[catalog]"). */
 void log_set_worker(int id);
 
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,11 +3,22 @@
  * (handshake, authentication, commands) and the relay of each command's
  * response from its backend.
  *
- * A session holds a reference to the shard map it started with, its
- * current keyspace, and (once a command needed one) a backend connection
- * to the keyspace's primary, which it keeps for its life so that the
+ * A session holds a reference to one shard map version, its current
+ * keyspace (a pointer into that version), and (once a command needed one) a
+ * backend connection to the keyspace's primary, which it keeps so that the
  * session state the client builds on the server (SET, temporary tables,
  * transactions) stays where the client left it.
+ *
+ * Map versions: at each command boundary, outside a transaction, the
+ * session moves to the newest version (see session_map_refresh in
+ * command.c); a command in flight, and every command of an open
+ * transaction, keep the version they started with. Moving re-resolves the
+ * keyspace by name in the new version (never keeping a pointer into the old
+ * one). When the new version sends the keyspace elsewhere (other primary or
+ * schema), the backend connection is dropped at the first boundary where it
+ * holds no session state (not dirty, no transaction), so the next statement
+ * connects to the new place; until then statements keep going to the old
+ * one, where the client's state is.
  */
 #ifndef SESSION_H
 #define SESSION_H
@@ -52,13 +63,17 @@ struct session {
     struct buf in;  /* bytes from the client */
     struct buf out; /* bytes for the client */
     bool rd_ready;
-    struct shardmap *map;                   /* reference held for the session */
-    const struct shardmap_keyspace *ks;     /* current keyspace, NULL if none */
+    struct shardmap *map;               /* the version the session runs on (a reference) */
+    uint64_t map_gen;                   /* its generation (router->map_gen) */
+    const struct shardmap_keyspace *ks; /* current keyspace in map, NULL if none */
+    char ks_lost[65]; /* keyspace a newer version removed ("" if none): statements get 1049 */
+    uint64_t ks_lost_version;               /* the version that removed it */
     const struct shardmap_keyspace *new_ks; /* keyspace a forwarded USE switches to */
     char db[65];                            /* database named at login, until checked */
     bool multi_statements;
     struct backend *be;
     bool dirty;      /* the backend connection may hold session state */
+    bool be_stale;   /* the map moved the keyspace away from be: drop be once clean */
     bool registered; /* the backend is in the KILL registry */
     uint16_t status; /* server status after the last command */
     size_t cmd_wire; /* bytes of the command being served, at the head of in */

@@ -39,5 +39,8 @@ void session_command_done_local(struct session *s);
 void session_register_backend(struct session *s);
 /* Drop the session's backend connection (not in the middle of a command). */
 void session_drop_backend(struct session *s);
+/* Does the backend connection lead where the session's map sends its
+ * statements (same primary, same schema)? */
+bool session_backend_current(const struct session *s);
 
 #endif

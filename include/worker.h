@@ -19,6 +19,7 @@
 
 struct router;
 struct cls;
+struct shardmap;
 
 enum pollable_kind {
     POLL_LISTENER = 1,
@@ -51,6 +52,11 @@ struct worker {
     uint64_t connections;
     int nsessions;
     struct cls *cls; /* classify() result for the statement being routed */
+    /* The newest shard map this worker has seen, and its generation
+     * (router->map_gen): sessions move to it at a command boundary, so only
+     * the first of them per new version takes the router's lock. */
+    struct shardmap *map;
+    uint64_t map_gen;
 };
 
 /* Create the epoll instance, the listening socket and the wake eventfd.
@@ -63,7 +69,8 @@ int worker_check_port(const char *host, int port, char *err, size_t errlen);
 /* Start the thread. Returns 0 or -1. */
 int worker_start(struct worker *w);
 
-/* Ask the worker to look at router->stopping (thread-safe). */
+/* Ask the worker to look at router->stopping and router->map_gen
+ * (thread-safe). */
 void worker_wake(struct worker *w);
 
 /* Release what worker_init created (after the thread has exited). */
@@ -71,6 +78,15 @@ void worker_deinit(struct worker *w);
 
 /* Register pl (edge-triggered, in + out + hangup). Returns 0 or -1. */
 int worker_watch(struct worker *w, struct pollable *pl);
+
+/*
+ * The router's current shard map as this worker holds it (w->map, a
+ * reference the worker owns; sessions take their own with shardmap_get).
+ * Refreshed from the router, under its lock, only when router->map_gen
+ * moved since the last call; the first time a worker sees a version it logs
+ * it. Worker thread only.
+ */
+struct shardmap *worker_map_refresh(struct worker *w);
 
 /* Monotonic milliseconds now. */
 uint64_t worker_clock_ms(void);

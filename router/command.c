@@ -36,6 +36,7 @@ void session_drop_backend(struct session *s)
         backend_release(s->be);
         s->be = NULL;
     }
+    s->be_stale = false;
 }
 
 void session_command_done_local(struct session *s)
@@ -108,6 +109,102 @@ static bool same_server(const struct backend *be, const struct shardmap_shard *s
     return strcmp(be->addr, addr) == 0;
 }
 
+bool session_backend_current(const struct session *s)
+{
+    const struct shardmap_keyspace *ks = s->ks;
+    if (ks == NULL && s->ks_lost[0] == '\0')
+        ks = default_keyspace(s);
+    if (ks == NULL || ks->nshards == 0 || s->be == NULL)
+        return false;
+    const struct shardmap_shard *shard = &ks->shards[0];
+    /* Without a keyspace the connection has no default database. */
+    const char *schema = s->ks != NULL ? shard->schema : "";
+    return same_server(s->be, shard) && strcmp(s->be->schema, schema) == 0;
+}
+
+/* Can the backend connection go without losing anything the client left on
+ * it? */
+static bool backend_clean(const struct session *s)
+{
+    return !s->dirty && !(s->status & PROTO_STATUS_IN_TRANS);
+}
+
+/* A newer map sent the session's statements elsewhere: once the connection
+ * holds nothing of the client's, close it; the next statement that needs a
+ * server connects to the new place. */
+static void drop_stale_backend(struct session *s)
+{
+    if (!backend_clean(s) || s->be->st != BACKEND_ST_READY)
+        return;
+    log_debug("client %s (session %u): shard map version %llu serves %s elsewhere; closing the "
+              "connection to %s (schema '%s')",
+              s->peer, s->id, (unsigned long long)s->map->version,
+              s->ks ? s->ks->name : "the default keyspace", s->be->addr, s->be->schema);
+    session_drop_backend(s);
+}
+
+/*
+ * At a command boundary: move the session to the newest shard map version,
+ * unless a transaction is open (its statements all run on the version it
+ * began with; it moves at the first command after COMMIT or ROLLBACK). The
+ * cheap part is one relaxed load of the router's generation counter; the
+ * rest runs once per session per new version.
+ */
+static void session_map_refresh(struct session *s)
+{
+    struct worker *w = s->w;
+    if (__atomic_load_n(&w->router->map_gen, __ATOMIC_RELAXED) == s->map_gen ||
+        (s->status & PROTO_STATUS_IN_TRANS)) {
+        if (s->be_stale)
+            drop_stale_backend(s);
+        return;
+    }
+    struct shardmap *map = worker_map_refresh(w);
+    struct shardmap *old = s->map;
+    s->map_gen = w->map_gen;
+    if (map == old)
+        return;
+    /* Re-resolve the keyspace by name: s->ks points into the old version. */
+    char name[sizeof(s->ks_lost)] = "";
+    if (s->ks != NULL)
+        snprintf(name, sizeof(name), "%s", s->ks->name);
+    else
+        snprintf(name, sizeof(name), "%s", s->ks_lost);
+    s->map = shardmap_get(map);
+    s->ks = name[0] != '\0' ? shardmap_keyspace(map, name) : NULL;
+    if (name[0] != '\0' && s->ks == NULL) {
+        if (s->ks_lost[0] == '\0')
+            s->ks_lost_version = map->version;
+        snprintf(s->ks_lost, sizeof(s->ks_lost), "%s", name);
+    } else {
+        s->ks_lost[0] = '\0';
+    }
+    log_debug("client %s (session %u): shard map version %llu -> %llu%s%s%s", s->peer, s->id,
+              (unsigned long long)old->version, (unsigned long long)map->version,
+              s->ks_lost[0] ? "; its keyspace '" : "", s->ks_lost,
+              s->ks_lost[0] ? "' is gone" : "");
+    shardmap_put(old);
+    if (s->be != NULL && !s->be_stale)
+        s->be_stale = !session_backend_current(s);
+    if (s->be_stale)
+        drop_stale_backend(s);
+}
+
+/* The keyspace of the session was removed by a newer map version: every
+ * statement that would need it gets 1049 until the client selects another
+ * keyspace. Returns true when it answered. */
+static bool refuse_lost_keyspace(struct session *s)
+{
+    if (s->ks != NULL || s->ks_lost[0] == '\0')
+        return false;
+    reply_err(s, PROTO_ER_BAD_DB, "42000",
+              "Unknown database '%s': keyspace '%s' is not in shard map version %llu (removed "
+              "in version %llu); select another keyspace with USE",
+              s->ks_lost, s->ks_lost, (unsigned long long)s->map->version,
+              (unsigned long long)s->ks_lost_version);
+    return true;
+}
+
 /*
  * Make sure the session has a ready backend for keyspace ks. Returns true
  * when it does; otherwise the session either waits (SESSION_ST_CONNECTING;
@@ -155,6 +252,7 @@ static bool ensure_backend(struct session *s, const struct shardmap_keyspace *ks
     }
     s->be = be;
     s->dirty = false;
+    s->be_stale = false;
     if (be->st == BACKEND_ST_CONNECTING) {
         s->st = SESSION_ST_CONNECTING;
         return false;
@@ -187,6 +285,8 @@ static void start_relay(struct session *s, const void *p, size_t n, uint8_t bseq
 /* Forward the command at the head of in, unchanged. */
 static void forward(struct session *s, enum relay_kind kind)
 {
+    if (refuse_lost_keyspace(s))
+        return;
     const struct shardmap_keyspace *ks = s->ks ? s->ks : default_keyspace(s);
     if (!ensure_backend(s, ks))
         return;
@@ -219,6 +319,7 @@ static void init_db(struct session *s, const char *name, size_t len)
     const struct shardmap_shard *shard = &ks->shards[0];
     if (s->be == NULL) {
         s->ks = ks;
+        s->ks_lost[0] = '\0';
         reply_ok(s, ks->name);
         return;
     }
@@ -234,6 +335,7 @@ static void init_db(struct session *s, const char *name, size_t len)
         }
         session_drop_backend(s);
         s->ks = ks;
+        s->ks_lost[0] = '\0';
         reply_ok(s, ks->name);
         return;
     }
@@ -264,7 +366,7 @@ static void kill_connection(struct session *s, unsigned long long id, bool query
         reply_err(s, PROTO_ER_NO_SUCH_THREAD, "HY000", "Unknown thread id: %llu", id);
         return;
     }
-    if (!ensure_backend(s, s->ks ? s->ks : default_keyspace(s)))
+    if (refuse_lost_keyspace(s) || !ensure_backend(s, s->ks ? s->ks : default_keyspace(s)))
         return;
     if (strcmp(s->be->addr, addr) != 0) {
         reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
@@ -301,7 +403,14 @@ static bool lookup_sharded(void *ctx, const char *schema, const char *name, cons
  * does not count; anything not fully understood does. */
 static bool leaves_state(const struct cls *c)
 {
-    if (c->session & ~(uint32_t)(CLS_S_USER_VAR_READ | CLS_S_DEPENDS))
+    uint32_t ignore = CLS_S_USER_VAR_READ | CLS_S_DEPENDS;
+    /* An open transaction is state too, but the server's status flag
+     * (SERVER_STATUS_IN_TRANS) says when it ends: a plain BEGIN, COMMIT or
+     * ROLLBACK leaves nothing behind once it is over. (XA transactions are
+     * not covered by the flag after XA END, so they count.) */
+    if (c->kind == CLS_BEGIN || c->kind == CLS_COMMIT || c->kind == CLS_ROLLBACK)
+        ignore |= CLS_S_TX_BEGIN | CLS_S_TX_END;
+    if (c->session & ~ignore)
         return true;
     return (c->flags & (CLS_F_WRITE | CLS_F_PARTIAL | CLS_F_INTO | CLS_F_SIDE_EFFECT_FN)) != 0;
 }
@@ -452,6 +561,7 @@ void session_on_command(struct session *s, const struct proto_msg *m)
 
     s->cmd_wire = m->wire;
     s->cmd_seq = m->next_seq;
+    session_map_refresh(s);
     if (m->nparts > 1) {
         /* Over 16 MiB: the parser needs the payload in one piece. */
         joined = malloc(len);

@@ -40,7 +40,11 @@ static const struct cfg_key cfg_keys[] = {
     {"server_version", CFG_STR, OFF(server_version), "", 0, 0, false},
     {"default_keyspace", CFG_STR, OFF(default_keyspace), "", 0, 0, false},
     {"log_level", CFG_STR, OFF(log_level), "info", 0, 0, false},
+    /* Required unless catalog is set (checked in validate()). */
     {"shardmap", CFG_STR, OFF(shardmap), NULL, 0, 0, false},
+    {"catalog", CFG_STR, OFF(catalog), "", 0, 0, false},
+    {"catalog_poll_ms", CFG_INT, OFF(catalog_poll_ms), "1000", 100, 3600000, false},
+    {"router_id", CFG_STR, OFF(router_id), "", 0, 0, false},
     {"backend.user", CFG_STR, OFF(backend_user), NULL, 0, 0, false},
     {"backend.password", CFG_STR, OFF(backend_password), "", 0, 0, false},
     {"backend.connect_timeout_ms", CFG_INT, OFF(backend_connect_timeout_ms), "2000", 1, 600000,
@@ -302,14 +306,22 @@ static int read_settings(struct config *cfg, config_setting_t *root, const char 
 /* Cross-key checks and derived values. */
 static int validate(struct config *cfg, config_t *lc, const char *file, char *err, size_t errlen)
 {
-    char aerr[256];
+    char aerr[512];
     struct shardmap_addr addr;
     config_setting_t *s;
 
+    bool catalog = cfg->catalog[0] != '\0';
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfg_key *k = &cfg_keys[i];
         if (k->def == NULL && *(char **)((char *)cfg + k->offset) == NULL) {
-            seterr(err, errlen, file, 0, "missing required setting '%s'", k->name);
+            if (catalog && k->offset == OFF(shardmap)) {
+                cfg->shardmap = strdup(""); /* the catalog alone */
+                continue;
+            }
+            seterr(err, errlen, file, 0, "missing required setting '%s'%s", k->name,
+                   k->offset == OFF(shardmap)
+                       ? " (the shard map file; or name a catalog with 'catalog')"
+                       : "");
             return -1;
         }
     }
@@ -337,13 +349,39 @@ static int validate(struct config *cfg, config_t *lc, const char *file, char *er
                cfg->log_level);
         return -1;
     }
-    if (cfg->shardmap[0] == '\0') {
+    if (cfg->shardmap[0] == '\0' && !catalog) {
         s = config_lookup(lc, "shardmap");
         seterr(err, errlen, file, s ? config_setting_source_line(s) : 0,
-               "'shardmap' is empty; give the path of the shard map file");
+               "'shardmap' is empty; give the path of the shard map file (or name a catalog "
+               "with 'catalog')");
         return -1;
     }
-    if (cfg->shardmap[0] != '/') {
+    if (catalog && catalog_parse_dsn(cfg->catalog, &cfg->catalog_dsn, aerr, sizeof(aerr)) == -1) {
+        s = config_lookup(lc, "catalog");
+        seterr(err, errlen, file, s ? config_setting_source_line(s) : 0, "'catalog': %s", aerr);
+        return -1;
+    }
+    if (strlen(cfg->router_id) > 128) {
+        s = config_lookup(lc, "router_id");
+        seterr(err, errlen, file, s ? config_setting_source_line(s) : 0,
+               "'router_id' is %zu characters long; at most 128 fit in the catalog",
+               strlen(cfg->router_id));
+        return -1;
+    }
+    if (cfg->router_id[0] == '\0') {
+        char host[256] = "localhost";
+        if (gethostname(host, sizeof(host) - 1) == -1)
+            snprintf(host, sizeof(host), "localhost");
+        host[sizeof(host) - 1] = '\0';
+        free(cfg->router_id);
+        cfg->router_id = NULL;
+        if (asprintf(&cfg->router_id, "%.100s:%d", host, cfg->listen_port) < 0) {
+            cfg->router_id = NULL;
+            seterr(err, errlen, file, 0, "out of memory");
+            return -1;
+        }
+    }
+    if (cfg->shardmap[0] != '\0' && cfg->shardmap[0] != '/') {
         char *full = NULL;
         if (asprintf(&full, "%s/%s", cfg->dir, cfg->shardmap) < 0) {
             seterr(err, errlen, file, 0, "out of memory");

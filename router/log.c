@@ -8,7 +8,7 @@
 #include <time.h>
 
 enum log_level log_threshold = LOG_INFO;
-static __thread int log_worker = -1;
+static __thread int log_worker = LOG_THREAD_MAIN;
 
 void log_set_level(const char *name)
 {
@@ -37,7 +37,8 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
     if (log_worker >= 0)
         n += snprintf(line + n, sizeof(line) - (size_t)n, "[w%d] ", log_worker);
     else
-        n += snprintf(line + n, sizeof(line) - (size_t)n, "[main] ");
+        n += snprintf(line + n, sizeof(line) - (size_t)n,
+                      log_worker == LOG_THREAD_CATALOG ? "[catalog] " : "[main] ");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog_poll.h"
 #include "config.h"
 #include "registry.h"
 #include "log.h"
@@ -19,14 +20,6 @@
 #define DEFAULT_CONFIG "/etc/shardrouter/shardrouter.conf"
 #define FALLBACK_VERSION "8.0.0-shardrouter"
 
-struct shardmap *router_map_get(struct router *r)
-{
-    pthread_mutex_lock(&r->map_lock);
-    struct shardmap *m = shardmap_get(r->map);
-    pthread_mutex_unlock(&r->map_lock);
-    return m;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: shardrouter [-c FILE] [-t] [-V] [-h] [--config-keys]\n"
@@ -36,36 +29,6 @@ static void usage(FILE *f)
                "  -h, --help          print this help and exit\n"
                "      --config-keys   print every configuration key with its default\n"
                "See shardrouter(8) and shardrouter.conf(5).\n");
-}
-
-/* Load the shard map named by cfg and check what the config says of it. */
-static struct shardmap *load_map(const struct config *cfg, char *err, size_t errlen)
-{
-    char merr[512];
-    struct shardmap *map = shardmap_load_file(cfg->shardmap, merr, sizeof(merr));
-    if (map == NULL) {
-        snprintf(err, errlen, "%s", merr);
-        return NULL;
-    }
-    if (map->nkeyspaces == 0) {
-        snprintf(err, errlen, "%s: the shard map has no keyspace", cfg->shardmap);
-        shardmap_put(map);
-        return NULL;
-    }
-    const struct shardmap_keyspace *ks = NULL;
-    if (cfg->default_keyspace[0] != '\0')
-        ks = shardmap_keyspace(map, cfg->default_keyspace);
-    if (cfg->default_keyspace[0] != '\0' && (ks == NULL || ks->sharded)) {
-        snprintf(err, errlen,
-                 "%s: default_keyspace \"%s\" is %s of the shard map %s (version %llu); name an "
-                 "unsharded keyspace or leave it empty",
-                 cfg->path, cfg->default_keyspace,
-                 ks == NULL ? "not a keyspace" : "a sharded keyspace", cfg->shardmap,
-                 (unsigned long long)map->version);
-        shardmap_put(map);
-        return NULL;
-    }
-    return map;
 }
 
 /* The version string clients see in the greeting: the configured one, or
@@ -105,32 +68,73 @@ static void pick_server_version(struct router *r)
     mysql_close(m);
 }
 
-/* SIGHUP: load the shard map again; keep the old one if the new one is
- * invalid or older. Sessions started later use the new one. */
+static bool map_from_catalog; /* the first map came from the catalog */
+
+/*
+ * The map to start with. Without a catalog: the file. With one: the
+ * catalog's latest version; when the catalog cannot give one (unreachable,
+ * nothing published, invalid), the file if one is configured, and the log
+ * says so. 0, or -1 with err saying why there is no map at all.
+ */
+static int start_map(struct router *r, char *err, size_t errlen)
+{
+    const struct config *cfg = r->cfg;
+    if (cfg->catalog[0] == '\0') {
+        r->map = router_map_load_file(cfg, err, errlen);
+        return r->map != NULL ? 0 : -1;
+    }
+    r->catalog = catalog_poll_create(r);
+    if (r->catalog == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char cerr[1024], ferr[768];
+    r->map = catalog_poll_first(r->catalog, cerr, sizeof(cerr));
+    if (r->map != NULL) {
+        map_from_catalog = true;
+        return 0;
+    }
+    if (cfg->shardmap[0] == '\0') {
+        snprintf(err, errlen,
+                 "no shard map to start with: %s; and no 'shardmap' file is configured to fall "
+                 "back to",
+                 cerr);
+        return -1;
+    }
+    r->map = router_map_load_file(cfg, ferr, sizeof(ferr));
+    if (r->map == NULL) {
+        snprintf(err, errlen, "no shard map to start with: %s; and the fallback file failed: %s",
+                 cerr, ferr);
+        return -1;
+    }
+    log_warn("%s; starting from the shard map file %s (version %llu) instead, and polling the "
+             "catalog for a higher version",
+             cerr, cfg->shardmap, (unsigned long long)r->map->version);
+    return 0;
+}
+
+/* SIGHUP: load the shard map file again; keep the old map if the new one is
+ * invalid or older. Sessions move to the new one at their next statement
+ * outside a transaction. */
 static void reload_map(struct router *r)
 {
     char err[768];
-    struct shardmap *map = load_map(r->cfg, err, sizeof(err));
+    uint64_t prev;
+    struct shardmap *map = router_map_load_file(r->cfg, err, sizeof(err));
     if (map == NULL) {
         log_error("SIGHUP: shard map not reloaded, keeping version %llu: %s",
-                  (unsigned long long)r->map->version, err);
+                  (unsigned long long)router_map_version(r), err);
         return;
     }
-    if (map->version < r->map->version) {
+    uint64_t version = map->version;
+    if (router_map_install(r, map, &prev) == -1) {
         log_error("SIGHUP: shard map %s has version %llu, older than the running %llu; not "
                   "loaded",
-                  r->cfg->shardmap, (unsigned long long)map->version,
-                  (unsigned long long)r->map->version);
-        shardmap_put(map);
+                  r->cfg->shardmap, (unsigned long long)version, (unsigned long long)prev);
         return;
     }
-    pthread_mutex_lock(&r->map_lock);
-    struct shardmap *old = r->map;
-    r->map = map;
-    pthread_mutex_unlock(&r->map_lock);
-    log_info("SIGHUP: shard map version %llu loaded (was %llu)", (unsigned long long)map->version,
-             (unsigned long long)old->version);
-    shardmap_put(old);
+    log_info("SIGHUP: shard map version %llu loaded (was %llu)", (unsigned long long)version,
+             (unsigned long long)prev);
 }
 
 static int run(struct router *r)
@@ -165,14 +169,47 @@ static int run(struct router *r)
             return 1;
         }
     }
-    log_info("shardrouter %s listening on %s with %d workers; shard map %s version %llu; "
-             "server version \"%s\"",
-             SHARDROUTER_VERSION, r->cfg->listen, r->nworkers, r->cfg->shardmap,
-             (unsigned long long)r->map->version, r->server_version);
+    char cat[700] = "";
+    if (r->catalog != NULL) {
+        char where[400]; /* never the DSN itself: it holds the password */
+        catalog_describe(&r->cfg->catalog_dsn, where, sizeof(where));
+        snprintf(cat, sizeof(cat), "; catalog %s polled every %d ms as router '%s'", where,
+                 r->cfg->catalog_poll_ms, r->cfg->router_id);
+    }
+    char from[600];
+    if (map_from_catalog)
+        snprintf(from, sizeof(from), "version %llu from the catalog",
+                 (unsigned long long)r->map->version);
+    else
+        snprintf(from, sizeof(from), "%s version %llu", r->cfg->shardmap,
+                 (unsigned long long)r->map->version);
+    log_info("shardrouter %s listening on %s with %d workers; shard map %s%s; server version "
+             "\"%s\"",
+             SHARDROUTER_VERSION, r->cfg->listen, r->nworkers, from, cat, r->server_version);
+    /* After the workers (an installed map wakes them) and after the last
+     * look at r->map without the lock (the thread may replace it). It
+     * inherits the signal mask. */
+    if (r->catalog != NULL && catalog_poll_start(r->catalog) == -1) {
+        log_error("cannot start the catalog thread: %s", strerror(errno));
+        catalog_poll_destroy(r->catalog);
+        r->catalog = NULL;
+        __atomic_store_n(&r->stopping, 1, __ATOMIC_RELAXED);
+        for (int i = 0; i < r->nworkers; i++)
+            worker_wake(&r->workers[i]);
+        for (int i = 0; i < r->nworkers; i++)
+            pthread_join(r->workers[i].thread, NULL);
+        return 1;
+    }
     for (;;) {
         int sig;
         if (sigwait(&set, &sig) != 0)
             continue;
+        if (sig == SIGHUP && r->catalog != NULL) {
+            log_info("SIGHUP: polling the catalog now (with a catalog, the shard map file is "
+                     "not read again)");
+            catalog_poll_now(r->catalog);
+            continue;
+        }
         if (sig == SIGHUP) {
             reload_map(r);
             continue;
@@ -181,6 +218,8 @@ static int run(struct router *r)
                  "most %d ms)",
                  sig, r->cfg->shutdown_timeout_ms);
         __atomic_store_n(&r->stopping, 1, __ATOMIC_RELAXED);
+        if (r->catalog != NULL)
+            catalog_poll_stop(r->catalog);
         for (int i = 0; i < r->nworkers; i++)
             worker_wake(&r->workers[i]);
         break;
@@ -189,8 +228,17 @@ static int run(struct router *r)
         pthread_join(r->workers[i].thread, NULL);
         worker_deinit(&r->workers[i]);
     }
+    int rc = 0;
+    /* The catalog thread is napping, or inside a catalog call bounded by
+     * its timeout; shutdown waits for it a second at most. */
+    if (r->catalog != NULL && catalog_poll_join(r->catalog, 1000) == -1) {
+        log_warn("the catalog thread is still waiting for the catalog server; exiting without "
+                 "it");
+        rc = -1;
+    }
+    r->catalog = NULL;
     log_info("stopped");
-    return 0;
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -231,7 +279,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    char err[768];
+    char err[2048];
     struct router r;
     memset(&r, 0, sizeof(r));
     pthread_mutex_init(&r.map_lock, NULL);
@@ -240,15 +288,28 @@ int main(int argc, char **argv)
         fprintf(stderr, "shardrouter: %s\n", err);
         return 1;
     }
-    r.map = load_map(r.cfg, err, sizeof(err));
-    if (r.map == NULL) {
-        fprintf(stderr, "shardrouter: %s\n", err);
-        config_free(r.cfg);
-        return 1;
-    }
     if (test) {
-        printf("shardrouter: %s is valid; shard map %s version %llu with %d keyspace(s)\n", path,
-               r.cfg->shardmap, (unsigned long long)r.map->version, r.map->nkeyspaces);
+        /* No server is contacted: the catalog is not checked, the file is. */
+        char where[400] = "";
+        if (r.cfg->catalog[0] != '\0')
+            catalog_describe(&r.cfg->catalog_dsn, where, sizeof(where));
+        if (r.cfg->shardmap[0] == '\0') {
+            printf("shardrouter: %s is valid; shard maps come from catalog %s (not contacted "
+                   "with -t)\n",
+                   path, where);
+            config_free(r.cfg);
+            return 0;
+        }
+        r.map = router_map_load_file(r.cfg, err, sizeof(err));
+        if (r.map == NULL) {
+            fprintf(stderr, "shardrouter: %s\n", err);
+            config_free(r.cfg);
+            return 1;
+        }
+        printf("shardrouter: %s is valid; shard map %s version %llu with %d keyspace(s)%s%s%s\n",
+               path, r.cfg->shardmap, (unsigned long long)r.map->version, r.map->nkeyspaces,
+               where[0] ? " (fallback; catalog " : "", where,
+               where[0] ? " not contacted with -t)" : "");
         shardmap_put(r.map);
         config_free(r.cfg);
         return 0;
@@ -258,6 +319,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "shardrouter: cannot initialise the MariaDB client library\n");
         return 1;
     }
+    if (start_map(&r, err, sizeof(err)) == -1) {
+        fprintf(stderr, "shardrouter: %s\n", err);
+        catalog_poll_destroy(r.catalog);
+        config_free(r.cfg);
+        mysql_library_end();
+        return 1;
+    }
+    r.map_version = r.map->version;
     r.started = time(NULL);
     r.reg = registry_create();
     if (r.reg == NULL) {
@@ -266,6 +335,12 @@ int main(int argc, char **argv)
     }
     pick_server_version(&r);
     int rc = run(&r);
+    if (rc == -1) {
+        /* The catalog thread may still use the client library and the
+         * configuration: leave them to exit(). */
+        return 0;
+    }
+    catalog_poll_destroy(r.catalog); /* when run() failed before starting it */
     registry_destroy(r.reg);
     shardmap_put(r.map);
     config_free(r.cfg);

@@ -45,7 +45,8 @@ struct session *session_create(struct worker *w, int fd, const struct sockaddr_s
     list_init(&s->node);
     list_init(&s->tnode);
     session_format_peer(peer, s->peer, sizeof(s->peer));
-    s->map = router_map_get(w->router);
+    s->map = shardmap_get(worker_map_refresh(w));
+    s->map_gen = w->map_gen;
     if (auth_scramble_generate(s->scramble) == -1 || session_send_greeting(s) == -1 ||
         worker_watch(w, &s->pl) == -1) {
         log_warn("client %s: cannot start a session: %s", s->peer, strerror(errno));
@@ -259,8 +260,13 @@ static void command_done(struct session *s)
 {
     s->status = s->relay.status;
     if (s->new_ks != NULL) {
-        if (s->relay.err_code == 0)
+        if (s->relay.err_code == 0) {
             s->ks = s->new_ks;
+            s->ks_lost[0] = '\0';
+            /* The connection's default database is the new shard schema. */
+            snprintf(s->be->schema, sizeof(s->be->schema), "%s", s->ks->shards[0].schema);
+            s->be_stale = !session_backend_current(s);
+        }
         s->new_ks = NULL;
     }
     s->st = SESSION_ST_IDLE;

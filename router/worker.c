@@ -20,6 +20,7 @@
 #include "proto.h"
 #include "router.h"
 #include "session.h"
+#include "shardmap.h"
 
 #define MAX_EVENTS 256
 #define TICK_MS 100
@@ -150,8 +151,28 @@ int worker_init(struct worker *w, struct router *r, int id, char *err, size_t er
     return 0;
 }
 
+struct shardmap *worker_map_refresh(struct worker *w)
+{
+    struct router *r = w->router;
+    if (w->map != NULL && __atomic_load_n(&r->map_gen, __ATOMIC_ACQUIRE) == w->map_gen)
+        return w->map;
+    uint64_t gen;
+    struct shardmap *map = router_map_get(r, &gen);
+    struct shardmap *old = w->map;
+    w->map = map;
+    w->map_gen = gen;
+    if (old != NULL && old != map)
+        log_info("shard map version %llu in use from now on (was %llu); sessions move to it at "
+                 "their next statement outside a transaction",
+                 (unsigned long long)map->version, (unsigned long long)old->version);
+    shardmap_put(old);
+    return map;
+}
+
 void worker_deinit(struct worker *w)
 {
+    shardmap_put(w->map);
+    w->map = NULL;
     free(w->cls);
     w->cls = NULL;
     if (w->listener.fd != -1)
@@ -226,6 +247,7 @@ static void dispatch(struct worker *w, struct epoll_event *ev)
         uint64_t v;
         ssize_t n = read(w->wake.fd, &v, sizeof(v));
         (void)n;
+        worker_map_refresh(w); /* a new shard map version, perhaps */
         break;
     }
     case POLL_SESSION:
@@ -290,5 +312,6 @@ static void *worker_main(void *arg)
 int worker_start(struct worker *w)
 {
     w->now_ms = worker_clock_ms();
+    worker_map_refresh(w);
     return pthread_create(&w->thread, NULL, worker_main, w) == 0 ? 0 : -1;
 }

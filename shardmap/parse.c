@@ -208,3 +208,49 @@ int shardmap_parse_range(const char *text, uint64_t *start, uint64_t *end, bool 
     }
     return 0;
 }
+
+/* Name of a hash function as the file writes it. */
+const char *shardmap_hash_name(enum shardmap_hash hash)
+{
+    return hash == SHARDMAP_HASH_XXH64 ? "xxh64" : "xxh3";
+}
+
+/* A bound as left-justified hex without trailing zero bytes ("" for 0). */
+static void format_bound(uint64_t v, char out[17])
+{
+    int n = 16;
+
+    snprintf(out, 17, "%016llx", (unsigned long long)v);
+    while (n > 0 && out[n - 1] == '0' && out[n - 2] == '0')
+        n -= 2;
+    out[n] = '\0';
+}
+
+/*
+ * The range [start, end) in the notation shardmap_parse_range reads back to
+ * the same bounds: "-80", "40-80", "c0-", "-". Always NUL-terminates buf.
+ */
+void shardmap_format_range(uint64_t start, uint64_t end, bool end_max, char *buf, size_t len)
+{
+    char s[17], e[17];
+
+    if (buf == NULL || len == 0)
+        return;
+    format_bound(start, s);
+    if (end_max)
+        e[0] = '\0';
+    else
+        format_bound(end, e);
+    snprintf(buf, len, "%s-%s", s, e);
+}
+
+/* See shardmap.h. */
+void shardmap_format_addr(const struct shardmap_addr *a, char *buf, size_t len)
+{
+    if (buf == NULL || len == 0)
+        return;
+    if (strchr(a->host, ':') != NULL)
+        snprintf(buf, len, "[%s]:%d", a->host, a->port);
+    else
+        snprintf(buf, len, "%s:%d", a->host, a->port);
+}

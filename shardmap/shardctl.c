@@ -2,597 +2,156 @@
  * shardctl — the DBA's command line for shard maps (see shardctl(8)).
  *
  * Subcommands live in one table (ctl_cmds): a command word, an optional
- * second word, its arguments, a one-line summary, the text shown by
- * "shardctl COMMAND --help" and the handler. New subcommands are new rows.
+ * second word, its arguments, the options it takes after it, a one-line
+ * summary, the text shown by "shardctl COMMAND --help" and the handler.
+ * Options live in another (ctl_opts). New subcommands are new rows.
  *
- * Exit status: 0 success, 1 invalid input or map (CTL_EXIT_INVALID), 2 usage
- * error (CTL_EXIT_USAGE). With --json, results and errors other than usage
+ * Maps come from a file (-m, default CTL_DEFAULT_MAP) or from the catalog
+ * database (--catalog DSN or $SHARDCTL_CATALOG; see catalog.h), which keeps
+ * every published version and the version each router runs.
+ *
+ * Exit status: 0 success, 1 failure (invalid map, refused publish,
+ * unreachable catalog, timeout: CTL_EXIT_INVALID), 2 usage error
+ * (CTL_EXIT_USAGE). With --json, results and errors other than usage
  * errors are printed as one JSON object on standard output.
  */
-#include "shardmap.h"
 
+#include "shardctl_int.h"
+
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#ifndef SHARDROUTER_VERSION
-#define SHARDROUTER_VERSION "unknown"
-#endif
-
-#define CTL_DEFAULT_MAP "/etc/shardrouter/shardmap.conf"
-
-enum ctl_exit {
-    CTL_EXIT_OK = 0,
-    CTL_EXIT_INVALID = 1, /* bad map, unknown keyspace/table, unroutable value */
-    CTL_EXIT_USAGE = 2,   /* bad command line */
-};
-
-struct ctl {
-    bool json;
-    const char *mapfile;
-};
-
-struct ctl_cmd {
-    const char *word;    /* first command word: "map", "lookup" */
-    const char *subword; /* second word ("show"), or NULL */
-    const char *args;    /* argument synopsis */
-    int nargs;           /* exact number of arguments */
-    const char *summary; /* one line for shardctl --help */
-    const char *help;    /* paragraph for shardctl COMMAND --help */
-    int (*run)(struct ctl *ctl, char **argv);
-};
-
-/* ---- JSON output ---------------------------------------------------- */
-
-/* A small streaming JSON writer: tracks nesting to place commas and
- * indentation. Strings are escaped per RFC 8259; bytes that are not valid
- * UTF-8 are written as U+FFFD so the output always parses. */
-struct json {
-    FILE *f;
-    int depth;
-    bool first[16];
-};
-
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static int json_utf8_len(const unsigned char *s)
-{
-    int n;
-    unsigned min;
-    unsigned cp;
-
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0)
-        n = 2, min = 0x80, cp = s[0] & 0x1f;
-    else if ((s[0] & 0xf0) == 0xe0)
-        n = 3, min = 0x800, cp = s[0] & 0x0f;
-    else if ((s[0] & 0xf8) == 0xf0)
-        n = 4, min = 0x10000, cp = s[0] & 0x07;
-    else
-        return 0;
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
-static void json_quote(FILE *f, const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-
-    fputc('"', f);
-    while (*s != '\0') {
-        int n = json_utf8_len(s);
-        if (*s == '"' || *s == '\\')
-            fprintf(f, "\\%c", *s);
-        else if (*s == '\n')
-            fputs("\\n", f);
-        else if (*s == '\t')
-            fputs("\\t", f);
-        else if (*s == '\r')
-            fputs("\\r", f);
-        else if (*s == '\b')
-            fputs("\\b", f);
-        else if (*s == '\f')
-            fputs("\\f", f);
-        else if (*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else if (n == 0)
-            fputs("\\ufffd", f);
-        else
-            fwrite(s, 1, (size_t)n, f);
-        s += n ? n : 1;
-    }
-    fputc('"', f);
-}
-
-/* Comma, newline and indentation before a value; then "key": if keyed. */
-static void json_sep(struct json *j, const char *key)
-{
-    if (j->depth > 0) {
-        fputs(j->first[j->depth] ? "\n" : ",\n", j->f);
-        j->first[j->depth] = false;
-        fprintf(j->f, "%*s", 2 * j->depth, "");
-    }
-    if (key != NULL) {
-        json_quote(j->f, key);
-        fputs(": ", j->f);
-    }
-}
-
-static void json_open(struct json *j, const char *key, char bracket)
-{
-    json_sep(j, key);
-    fputc(bracket, j->f);
-    if (j->depth + 1 < (int)(sizeof(j->first) / sizeof(j->first[0])))
-        j->depth++;
-    j->first[j->depth] = true;
-}
-
-static void json_close(struct json *j, char bracket)
-{
-    bool empty = j->first[j->depth];
-
-    j->depth--;
-    if (!empty)
-        fprintf(j->f, "\n%*s", 2 * j->depth, "");
-    fputc(bracket, j->f);
-    if (j->depth == 0)
-        fputc('\n', j->f);
-}
-
-static void json_str(struct json *j, const char *key, const char *val)
-{
-    json_sep(j, key);
-    if (val == NULL)
-        fputs("null", j->f);
-    else
-        json_quote(j->f, val);
-}
-
-static void json_uint(struct json *j, const char *key, unsigned long long val)
-{
-    json_sep(j, key);
-    fprintf(j->f, "%llu", val);
-}
-
-static void json_bool(struct json *j, const char *key, bool val)
-{
-    json_sep(j, key);
-    fputs(val ? "true" : "false", j->f);
-}
-
-/* ---- text tables ------------------------------------------------------ */
-
-/* Rows of cells printed with every column padded to its widest cell. */
-struct ctl_table {
-    int ncols, nrows, cap;
-    char **cells; /* nrows * ncols, owned */
-};
-
-static void ctl_table_row(struct ctl_table *t, ...)
-{
-    va_list ap;
-
-    if (t->nrows == t->cap) {
-        int cap = t->cap ? 2 * t->cap : 16;
-        char **p = realloc(t->cells, (size_t)cap * (size_t)t->ncols * sizeof(*p));
-        if (p == NULL) {
-            fprintf(stderr, "shardctl: out of memory\n");
-            exit(CTL_EXIT_INVALID);
-        }
-        t->cells = p;
-        t->cap = cap;
-    }
-    va_start(ap, t);
-    for (int c = 0; c < t->ncols; c++) {
-        const char *s = va_arg(ap, const char *);
-        t->cells[t->nrows * t->ncols + c] = strdup(s ? s : "");
-    }
-    va_end(ap);
-    t->nrows++;
-}
-
-/* Print and free the table. */
-static void ctl_table_print(struct ctl_table *t)
-{
-    int width[16] = {0};
-
-    for (int r = 0; r < t->nrows; r++) {
-        for (int c = 0; c < t->ncols && c < 16; c++) {
-            const char *s = t->cells[r * t->ncols + c];
-            int w = s ? (int)strlen(s) : 0;
-            if (w > width[c])
-                width[c] = w;
-        }
-    }
-    for (int r = 0; r < t->nrows; r++) {
-        for (int c = 0; c < t->ncols; c++) {
-            const char *s = t->cells[r * t->ncols + c];
-            if (c + 1 < t->ncols)
-                printf("%-*s  ", width[c], s ? s : "");
-            else
-                printf("%s\n", s ? s : "");
-            free(t->cells[r * t->ncols + c]);
-        }
-    }
-    free(t->cells);
-    t->cells = NULL;
-    t->nrows = t->cap = 0;
-}
-
-/* ---- helpers ----------------------------------------------------------- */
-
-static const char *ctl_plural(long n, const char *one, const char *many)
-{
-    return n == 1 ? one : many;
-}
-
-static void ctl_addr(char *buf, size_t len, const struct shardmap_addr *a)
-{
-    if (strchr(a->host, ':') != NULL)
-        snprintf(buf, len, "[%s]:%d", a->host, a->port);
-    else
-        snprintf(buf, len, "%s:%d", a->host, a->port);
-}
-
-/* Replicas joined with ", " into buf ("-" when there are none). */
-static void ctl_replicas(char *buf, size_t len, const struct shardmap_shard *sh)
-{
-    size_t used = 0;
-
-    snprintf(buf, len, "%s", sh->nreplicas ? "" : "-");
-    for (int r = 0; r < sh->nreplicas && used < len; r++) {
-        char a[300];
-        ctl_addr(a, sizeof(a), &sh->replicas[r]);
-        snprintf(buf + used, len - used, "%s%s", r ? ", " : "", a);
-        used = strlen(buf);
-    }
-}
-
-static unsigned long long ctl_last_id(const struct shardmap_shard *sh)
-{
-    return sh->end_max ? UINT64_MAX : sh->end - 1;
-}
-
-static int ctl_shard_count(const struct shardmap *map)
-{
-    int n = 0;
-
-    for (int k = 0; k < map->nkeyspaces; k++)
-        n += map->keyspaces[k].nshards;
-    return n;
-}
-
-/* Report a failure: JSON object on stdout with --json, else on stderr. */
-static int ctl_fail(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int ctl_fail(struct ctl *ctl, const char *fmt, ...)
-{
-    char msg[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (ctl->json) {
-        struct json j = {.f = stdout};
-        json_open(&j, NULL, '{');
-        json_str(&j, "error", msg);
-        json_close(&j, '}');
-    } else {
-        fprintf(stderr, "shardctl: %s\n", msg);
-    }
-    return CTL_EXIT_INVALID;
-}
-
-static struct shardmap *ctl_load(struct ctl *ctl)
-{
-    char err[1024];
-    struct shardmap *map = shardmap_load_file(ctl->mapfile, err, sizeof(err));
-
-    if (map == NULL)
-        ctl_fail(ctl, "%s", err);
-    return map;
-}
-
-static void json_shard(struct json *j, const char *key, const struct shardmap_shard *sh)
-{
-    char buf[320];
-
-    json_open(j, key, '{');
-    json_str(j, "name", sh->name);
-    json_str(j, "range", sh->range);
-    snprintf(buf, sizeof(buf), "%016llx", (unsigned long long)sh->start);
-    json_str(j, "first_id", buf);
-    snprintf(buf, sizeof(buf), "%016llx", ctl_last_id(sh));
-    json_str(j, "last_id", buf);
-    ctl_addr(buf, sizeof(buf), &sh->primary);
-    json_str(j, "primary", buf);
-    json_open(j, "replicas", '[');
-    for (int r = 0; r < sh->nreplicas; r++) {
-        ctl_addr(buf, sizeof(buf), &sh->replicas[r]);
-        json_str(j, NULL, buf);
-    }
-    json_close(j, ']');
-    json_str(j, "schema", sh->schema);
-    json_close(j, '}');
-}
-
-/* ---- map show ---------------------------------------------------------- */
-
-static void show_json(const struct shardmap *map)
-{
-    struct json j = {.f = stdout};
-
-    json_open(&j, NULL, '{');
-    json_str(&j, "source", map->source);
-    json_uint(&j, "version", map->version);
-    json_str(&j, "hash", map->hash == SHARDMAP_HASH_XXH64 ? "xxh64" : "xxh3");
-    json_open(&j, "keyspaces", '[');
-    for (int k = 0; k < map->nkeyspaces; k++) {
-        const struct shardmap_keyspace *ks = &map->keyspaces[k];
-        json_open(&j, NULL, '{');
-        json_str(&j, "name", ks->name);
-        json_bool(&j, "sharded", ks->sharded);
-        json_open(&j, "tables", '[');
-        for (int t = 0; t < ks->ntables; t++) {
-            json_open(&j, NULL, '{');
-            json_str(&j, "name", ks->tables[t].name);
-            json_str(&j, "key", ks->tables[t].key);
-            json_str(&j, "key_type",
-                     ks->tables[t].key_type == SHARDMAP_KEY_STRING ? "string" : "int");
-            json_bool(&j, "key_ci", ks->tables[t].key_ci);
-            json_close(&j, '}');
-        }
-        json_close(&j, ']');
-        json_open(&j, "reference_tables", '[');
-        for (int r = 0; r < ks->nreference_tables; r++)
-            json_str(&j, NULL, ks->reference_tables[r]);
-        json_close(&j, ']');
-        json_open(&j, "shards", '[');
-        for (int s = 0; s < ks->nshards; s++)
-            json_shard(&j, NULL, &ks->shards[s]);
-        json_close(&j, ']');
-        json_close(&j, '}');
-    }
-    json_close(&j, ']');
-    json_close(&j, '}');
-}
-
-static void show_text(const struct shardmap *map)
-{
-    struct ctl_table t = {.ncols = 5};
-    int nshards = ctl_shard_count(map);
-
-    printf("shard map %s: version %llu, hash %s, %d %s, %d %s\n\n", map->source,
-           (unsigned long long)map->version, map->hash == SHARDMAP_HASH_XXH64 ? "xxh64" : "xxh3",
-           map->nkeyspaces, ctl_plural(map->nkeyspaces, "keyspace", "keyspaces"), nshards,
-           ctl_plural(nshards, "shard", "shards"));
-    ctl_table_row(&t, "KEYSPACE", "SHARDED", "TABLES", "REFERENCE TABLES", "SHARDS");
-    for (int k = 0; k < map->nkeyspaces; k++) {
-        const struct shardmap_keyspace *ks = &map->keyspaces[k];
-        char nt[16], nr[16], ns[16];
-        snprintf(nt, sizeof(nt), "%d", ks->ntables);
-        snprintf(nr, sizeof(nr), "%d", ks->nreference_tables);
-        snprintf(ns, sizeof(ns), "%d", ks->nshards);
-        ctl_table_row(&t, ks->name, ks->sharded ? "yes" : "no", nt, nr, ns);
-    }
-    ctl_table_print(&t);
-    putchar('\n');
-    ctl_table_row(&t, "KEYSPACE", "TABLE", "KIND", "KEY", "KEY TYPE");
-    for (int k = 0; k < map->nkeyspaces; k++) {
-        const struct shardmap_keyspace *ks = &map->keyspaces[k];
-        if (!ks->sharded)
-            ctl_table_row(&t, ks->name, "(every table)", "unsharded", "-", "-");
-        for (int i = 0; i < ks->ntables; i++) {
-            const struct shardmap_table *tb = &ks->tables[i];
-            ctl_table_row(&t, ks->name, tb->name, "sharded", tb->key,
-                          tb->key_type == SHARDMAP_KEY_INT ? "int"
-                          : tb->key_ci                     ? "string, case-insensitive"
-                                                           : "string");
-        }
-        for (int i = 0; i < ks->nreference_tables; i++)
-            ctl_table_row(&t, ks->name, ks->reference_tables[i], "reference", "-", "-");
-    }
-    ctl_table_print(&t);
-    putchar('\n');
-    t.ncols = 7;
-    ctl_table_row(&t, "SHARD", "RANGE", "FIRST ID", "LAST ID", "PRIMARY", "REPLICAS", "SCHEMA");
-    for (int k = 0; k < map->nkeyspaces; k++) {
-        const struct shardmap_keyspace *ks = &map->keyspaces[k];
-        for (int s = 0; s < ks->nshards; s++) {
-            const struct shardmap_shard *sh = &ks->shards[s];
-            char first[20], last[20], primary[300], replicas[4096];
-            snprintf(first, sizeof(first), "%016llx", (unsigned long long)sh->start);
-            snprintf(last, sizeof(last), "%016llx", ctl_last_id(sh));
-            ctl_addr(primary, sizeof(primary), &sh->primary);
-            ctl_replicas(replicas, sizeof(replicas), sh);
-            ctl_table_row(&t, sh->name, sh->range, first, last, primary, replicas, sh->schema);
-        }
-    }
-    ctl_table_print(&t);
-}
-
-static int cmd_map_show(struct ctl *ctl, char **argv)
-{
-    struct shardmap *map = ctl_load(ctl);
-
-    if (map == NULL)
-        return CTL_EXIT_INVALID;
-    if (ctl->json)
-        show_json(map);
-    else
-        show_text(map);
-    shardmap_put(map);
-    return CTL_EXIT_OK;
-}
-
-/* ---- map validate ------------------------------------------------------ */
-
-static int cmd_map_validate(struct ctl *ctl, char **argv)
-{
-    const char *file = argv[0];
-    char err[1024];
-    struct shardmap *map = shardmap_load_file(file, err, sizeof(err));
-    int nshards = map ? ctl_shard_count(map) : 0;
-
-    if (ctl->json) {
-        struct json j = {.f = stdout};
-        json_open(&j, NULL, '{');
-        json_str(&j, "file", file);
-        json_bool(&j, "valid", map != NULL);
-        if (map != NULL) {
-            json_uint(&j, "version", map->version);
-            json_uint(&j, "keyspaces", (unsigned long long)map->nkeyspaces);
-            json_uint(&j, "shards", (unsigned long long)nshards);
-        } else {
-            json_str(&j, "error", err);
-        }
-        json_close(&j, '}');
-    } else if (map != NULL) {
-        printf("%s: valid, version %llu, %d %s, %d %s\n", file, (unsigned long long)map->version,
-               map->nkeyspaces, ctl_plural(map->nkeyspaces, "keyspace", "keyspaces"), nshards,
-               ctl_plural(nshards, "shard", "shards"));
-    } else {
-        fprintf(stderr, "%s\n", err);
-    }
-    if (map == NULL)
-        return CTL_EXIT_INVALID;
-    shardmap_put(map);
-    return CTL_EXIT_OK;
-}
-
-/* ---- lookup ------------------------------------------------------------ */
-
-/* Comma-separated table names of ks (sharded or reference) into buf. */
-static void lookup_names(char *buf, size_t len, const struct shardmap_keyspace *ks, bool reference)
-{
-    int n = reference ? ks->nreference_tables : ks->ntables;
-
-    snprintf(buf, len, "%s", n ? "" : "none");
-    for (int i = 0; i < n && strlen(buf) + 1 < len; i++)
-        snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? ", " : "",
-                 reference ? ks->reference_tables[i] : ks->tables[i].name);
-}
-
-/* Why the table cannot be looked up in sharded keyspace ks. */
-static int lookup_bad_table(struct ctl *ctl, const struct shardmap *map,
-                            const struct shardmap_keyspace *ks, const char *table)
-{
-    char sharded[1024], reference[1024];
-
-    if (shardmap_is_reference(ks, table))
-        return ctl_fail(ctl,
-                        "table \"%s\" is a reference table of keyspace \"%s\": every shard has a "
-                        "full copy, so no one shard owns a value",
-                        table, ks->name);
-    lookup_names(sharded, sizeof(sharded), ks, false);
-    lookup_names(reference, sizeof(reference), ks, true);
-    return ctl_fail(ctl,
-                    "table \"%s\" is not in keyspace \"%s\" of shard map %s (version %llu); "
-                    "sharded tables: %s; reference tables: %s",
-                    table, ks->name, map->source, (unsigned long long)map->version, sharded,
-                    reference);
-}
-
-static void lookup_print(struct ctl *ctl, const struct shardmap *map, char **argv,
-                         const struct shardmap_table *t, const uint64_t *ksid,
-                         const struct shardmap_shard *sh)
-{
-    char id[20] = "-", primary[300], replicas[4096], ver[32];
-
-    if (ksid != NULL)
-        snprintf(id, sizeof(id), "%016llx", (unsigned long long)*ksid);
-    if (ctl->json) {
-        struct json j = {.f = stdout};
-        json_open(&j, NULL, '{');
-        json_str(&j, "source", map->source);
-        json_uint(&j, "version", map->version);
-        json_str(&j, "keyspace", argv[0]);
-        json_str(&j, "table", argv[1]);
-        json_str(&j, "key", t ? t->key : NULL);
-        json_str(&j, "value", argv[2]);
-        json_str(&j, "keyspace_id", ksid ? id : NULL);
-        json_shard(&j, "shard", sh);
-        json_close(&j, '}');
-        return;
-    }
-    struct ctl_table tab = {.ncols = 2};
-    snprintf(ver, sizeof(ver), "%llu", (unsigned long long)map->version);
-    ctl_addr(primary, sizeof(primary), &sh->primary);
-    ctl_replicas(replicas, sizeof(replicas), sh);
-    ctl_table_row(&tab, "keyspace id", ksid ? id : "- (unsharded keyspace: one shard)");
-    ctl_table_row(&tab, "shard", sh->name);
-    ctl_table_row(&tab, "range", sh->range);
-    ctl_table_row(&tab, "primary", primary);
-    ctl_table_row(&tab, "replicas", replicas);
-    ctl_table_row(&tab, "schema", sh->schema);
-    ctl_table_row(&tab, "map version", ver);
-    ctl_table_print(&tab);
-}
-
-static int cmd_lookup(struct ctl *ctl, char **argv)
-{
-    const struct shardmap_keyspace *ks;
-    const struct shardmap_table *t = NULL;
-    struct shardmap *map = ctl_load(ctl);
-    uint64_t ksid;
-    int rc = CTL_EXIT_OK;
-
-    if (map == NULL)
-        return CTL_EXIT_INVALID;
-    ks = shardmap_keyspace(map, argv[0]);
-    if (ks == NULL) {
-        rc = ctl_fail(ctl,
-                      "keyspace \"%s\" is not in shard map %s (version %llu); run shardctl "
-                      "map show to list its keyspaces",
-                      argv[0], map->source, (unsigned long long)map->version);
-    } else if (!ks->sharded) {
-        lookup_print(ctl, map, argv, NULL, NULL, shardmap_lookup(ks, 0));
-    } else if ((t = shardmap_table(ks, argv[1])) == NULL) {
-        rc = lookup_bad_table(ctl, map, ks, argv[1]);
-    } else if (shardmap_ksid_literal(map, t, argv[2], strlen(argv[2]), &ksid) == -1) {
-        rc = ctl_fail(ctl,
-                      "\"%s\" is not an integer: %s.%s is sharded on the integer column %s; give "
-                      "a whole number such as 42 or -7 (42.0 is accepted)",
-                      argv[2], ks->name, t->name, t->key);
-    } else {
-        lookup_print(ctl, map, argv, t, &ksid, shardmap_lookup(ks, ksid));
-    }
-    shardmap_put(map);
-    return rc;
-}
+#include <time.h>
 
 /* ---- command table and dispatch ---------------------------------------- */
 
 static const struct ctl_cmd ctl_cmds[] = {
-    {"map", "show", "", 0, "print the map: version, hash, keyspaces, tables and shards",
-     "Load the shard map given with -m (default " CTL_DEFAULT_MAP ") and print its\n"
-     "version and hash, every keyspace with its sharded and reference tables, and\n"
-     "every shard with its range, first and last keyspace id, primary, replicas\n"
-     "and schema. With --json, print the same as one JSON object.\n",
+    {"map", "show", "", 0, CTL_OPT_MAP | CTL_OPT_CATALOG, "[-m FILE | --catalog DSN]",
+     "print the map: version, hash, keyspaces, tables and shards",
+     "Load the shard map and print its version and hash, every keyspace with its\n"
+     "sharded and reference tables, and every shard with its range, first and\n"
+     "last keyspace id, primary, replicas and schema. The map is the file given\n"
+     "with -m; else, when a catalog is given (--catalog or $" CTL_ENV_CATALOG "),\n"
+     "the catalog's latest version; else " CTL_DEFAULT_MAP ".\n"
+     "With --json, print the same as one JSON object.\n",
      cmd_map_show},
-    {"map", "validate", "FILE", 1, "check a map file; print a summary or the first error",
+    {"map", "validate", "FILE", 1, 0, "", "check a map file; print a summary or the first error",
      "Load and validate FILE. Print \"FILE: valid, version N, K keyspaces, S shards\"\n"
      "and exit 0, or print the first problem as FILE:LINE: what to fix, and exit 1.\n",
      cmd_map_validate},
-    {"lookup", NULL, "KEYSPACE TABLE VALUE", 3, "print the keyspace id of VALUE and its shard",
+    {"map", "diff", "A B", 2, CTL_OPT_CATALOG, "[--catalog DSN]",
+     "what changed from map A to map B; ranges that moved",
+     "Compare two maps and print every difference: hash, keyspaces added or removed\n"
+     "or (un)sharded, sharded tables added, removed or with another shard key,\n"
+     "reference tables added or removed, and, per keyspace, each keyspace-id range\n"
+     "that moved from one shard to another (its rows must be copied) or whose shard\n"
+     "changed in place (range split or merged on the same servers, new primary,\n"
+     "new replicas). A and B are map files, or catalog:N or catalog:latest for a\n"
+     "version in the catalog. Exit 0 whether or not the maps differ.\n",
+     cmd_map_diff},
+    {"map", "publish", "FILE", 1, CTL_OPT_CATALOG | CTL_OPT_COMMENT,
+     "--catalog DSN [--comment TEXT]", "validate FILE and store it as a new catalog version",
+     "Validate FILE and store its text in the catalog as the version it declares,\n"
+     "with the time (UTC) and the comment. Refused (exit 1) when the map is invalid,\n"
+     "or when its version is not greater than every published version; two\n"
+     "publishers of one version at the same time: exactly one succeeds. Routers\n"
+     "polling the catalog load the new version.\n",
+     cmd_map_publish},
+    {"map", "history", "", 0, CTL_OPT_CATALOG | CTL_OPT_LIMIT, "--catalog DSN [--limit N]",
+     "list the catalog's versions, newest first",
+     "List the versions published to the catalog, newest first, with the time they\n"
+     "were published (UTC) and their comment; --limit N shows the N newest.\n",
+     cmd_map_history},
+    {"lookup", NULL, "KEYSPACE TABLE VALUE", 3, CTL_OPT_MAP | CTL_OPT_CATALOG,
+     "[-m FILE | --catalog DSN]", "print the keyspace id of VALUE and its shard",
      "Compute the keyspace id of VALUE for the shard key of KEYSPACE.TABLE and print\n"
      "it (16 hex digits) with the shard that owns it: name, range, primary,\n"
      "replicas and schema. Integer keys take 42, -7 or 42.0; string keys hash\n"
      "VALUE's bytes. In an unsharded keyspace every table is on its one shard.\n"
+     "The map is chosen as for map show.\n"
      "Write -- before a VALUE that starts with '-' and is not a number.\n",
      cmd_lookup},
+    {"routers", NULL, "", 0, CTL_OPT_CATALOG | CTL_OPT_STALE | CTL_OPT_WAIT | CTL_OPT_TIMEOUT,
+     "--catalog DSN [--stale-after SECONDS] [--wait-version N [--timeout SECONDS]]",
+     "the routers reporting to the catalog and their versions",
+     "List the routers that report to the catalog: id, host, pid, the map version\n"
+     "each runs, when it started and its last heartbeat (UTC), and whether it is\n"
+     "live or stale (no heartbeat for more than --stale-after seconds, default 10).\n"
+     "With --wait-version N, wait until every live router runs version N or later\n"
+     "and exit 0, or exit 1 after --timeout seconds (default 60) listing the\n"
+     "routers still behind.\n",
+     cmd_routers},
 };
 
 #define CTL_NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))
+
+/* Options after a command (before it, main's getopt reads the global ones). */
+struct ctl_opt {
+    const char *name;  /* "--comment" */
+    const char *alias; /* "-m", or NULL */
+    unsigned bit;      /* CTL_OPT_* */
+    bool arg;          /* takes a value: "--name VALUE" or "--name=VALUE" */
+};
+
+static const struct ctl_opt ctl_opts[] = {
+    {"--json", NULL, CTL_OPT_JSON, false},        /* every command */
+    {"--map", "-m", CTL_OPT_MAP, true},           /* every command; read by map show, lookup */
+    {"--catalog", NULL, CTL_OPT_CATALOG, true},   /* commands that read the catalog */
+    {"--comment", NULL, CTL_OPT_COMMENT, true},   /* map publish */
+    {"--limit", NULL, CTL_OPT_LIMIT, true},       /* map history */
+    {"--stale-after", NULL, CTL_OPT_STALE, true}, /* routers */
+    {"--wait-version", NULL, CTL_OPT_WAIT, true}, /* routers */
+    {"--timeout", NULL, CTL_OPT_TIMEOUT, true},   /* routers --wait-version */
+};
+
+/* Store an option's value. Returns an exit code. */
+static int ctl_set(struct ctl *ctl, const struct ctl_opt *o, const char *val)
+{
+    uint64_t n;
+
+    switch (o->bit) {
+    case CTL_OPT_JSON:
+        ctl->json = true;
+        break;
+    case CTL_OPT_MAP:
+        ctl->mapfile = val;
+        break;
+    case CTL_OPT_CATALOG:
+        ctl->catalog = val;
+        break;
+    case CTL_OPT_COMMENT:
+        ctl->comment = val;
+        break;
+    case CTL_OPT_LIMIT:
+        if (ctl_parse_u64(val, &n) == -1 || n > 1000000000)
+            return ctl_usage_err("--limit expects a number of versions, 0 for all; got \"%s\"",
+                                 val);
+        ctl->limit = (unsigned)n;
+        break;
+    case CTL_OPT_STALE:
+        if (ctl_parse_seconds(val, &ctl->stale_after) == -1 || ctl->stale_after <= 0)
+            return ctl_usage_err("--stale-after expects seconds above 0, e.g. 10 or 2.5; got "
+                                 "\"%s\"",
+                                 val);
+        break;
+    case CTL_OPT_WAIT:
+        if (ctl_parse_u64(val, &ctl->wait_version) == -1 || ctl->wait_version == 0)
+            return ctl_usage_err("--wait-version expects a map version of at least 1; got "
+                                 "\"%s\"",
+                                 val);
+        break;
+    case CTL_OPT_TIMEOUT:
+        if (ctl_parse_seconds(val, &ctl->timeout) == -1)
+            return ctl_usage_err("--timeout expects seconds, e.g. 60 or 0.5; got \"%s\"", val);
+        break;
+    }
+    return CTL_EXIT_OK;
+}
 
 static void ctl_cmd_name(char *buf, size_t len, const struct ctl_cmd *cmd)
 {
@@ -604,21 +163,30 @@ static void ctl_usage(FILE *f)
 {
     char name[128];
 
-    fprintf(f, "Usage: shardctl [--json] [-m MAPFILE] COMMAND [ARGS]\n"
+    fprintf(f, "Usage: shardctl [--json] [-m MAPFILE] [--catalog DSN] COMMAND [ARGS] [OPTIONS]\n"
                "       shardctl -h | --help | -V | --version\n\n"
-               "Inspect and check shardrouter shard maps.\n\n"
+               "Inspect, check and publish shardrouter shard maps.\n\n"
                "Options:\n"
-               "  -m, --map MAPFILE  shard map to read (default " CTL_DEFAULT_MAP ")\n"
-               "      --json         print results as JSON on standard output\n"
-               "  -h, --help         print this help and exit\n"
-               "  -V, --version      print the version and exit\n\n"
+               "  -m, --map MAPFILE      shard map file to read (default " CTL_DEFAULT_MAP ")\n"
+               "      --catalog DSN      catalog database, mysql://user:password@host:port/schema\n"
+               "                         (default: $" CTL_ENV_CATALOG ")\n"
+               "      --json             print results as JSON on standard output\n"
+               "  -h, --help             print this help and exit\n"
+               "  -V, --version          print the version and exit\n\n"
+               "Command options (after the command):\n"
+               "      --comment TEXT     map publish: comment stored with the version\n"
+               "      --limit N          map history: the N newest versions only\n"
+               "      --stale-after SECONDS  routers: no heartbeat for longer is stale (10)\n"
+               "      --wait-version N   routers: wait until every live router runs N or later\n"
+               "      --timeout SECONDS  routers --wait-version: give up after (60)\n\n"
                "Commands:\n");
     for (size_t i = 0; i < CTL_NCMDS; i++) {
         ctl_cmd_name(name, sizeof(name), &ctl_cmds[i]);
         fprintf(f, "  %-28s  %s\n", name, ctl_cmds[i].summary);
     }
     fprintf(f, "\nRun 'shardctl COMMAND --help' for details; see shardctl(8).\n"
-               "Exit status: 0 success, 1 invalid map or input, 2 usage error.\n");
+               "Exit status: 0 success, 1 failure (invalid map, refused publish, catalog\n"
+               "unreachable, timeout), 2 usage error.\n");
 }
 
 static void ctl_cmd_help(FILE *f, const struct ctl_cmd *cmd)
@@ -626,7 +194,8 @@ static void ctl_cmd_help(FILE *f, const struct ctl_cmd *cmd)
     char name[128];
 
     ctl_cmd_name(name, sizeof(name), cmd);
-    fprintf(f, "Usage: shardctl [--json] [-m MAPFILE] %s\n\n%s", name, cmd->help);
+    fprintf(f, "Usage: shardctl [--json] %s%s%s\n\n%s", name, cmd->optsyn[0] ? " " : "",
+            cmd->optsyn, cmd->help);
 }
 
 /* Commands under one word ("map"): printed for "shardctl map --help". */
@@ -634,7 +203,9 @@ static void ctl_group_help(FILE *f, const char *word)
 {
     char name[128];
 
-    fprintf(f, "Usage: shardctl [--json] [-m MAPFILE] %s SUBCOMMAND [ARGS]\n\nSubcommands:\n",
+    fprintf(f,
+            "Usage: shardctl [--json] [-m MAPFILE] [--catalog DSN] %s SUBCOMMAND [ARGS]\n\n"
+            "Subcommands:\n",
             word);
     for (size_t i = 0; i < CTL_NCMDS; i++) {
         if (strcmp(ctl_cmds[i].word, word) != 0)
@@ -691,16 +262,61 @@ static const struct ctl_cmd *ctl_find(int argc, char **argv, int *used, int *exi
 }
 
 /*
+ * The option argv[*i] after cmd: --json and -m/--map are taken by every
+ * command, the others only by the commands that list them. Consumes its
+ * value (advancing *i). Returns an exit code.
+ */
+static int ctl_option(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i], *eq = strchr(a, '=');
+    size_t len = eq != NULL && a[1] == '-' ? (size_t)(eq - a) : strlen(a);
+
+    for (size_t k = 0; k < sizeof(ctl_opts) / sizeof(ctl_opts[0]); k++) {
+        const struct ctl_opt *o = &ctl_opts[k];
+        bool named = (strlen(o->name) == len && strncmp(a, o->name, len) == 0) ||
+                     (o->alias != NULL && strcmp(a, o->alias) == 0);
+        if (!named)
+            continue;
+        if (!(o->bit & (CTL_OPT_JSON | CTL_OPT_MAP | cmd->opts)))
+            break;
+        if (!o->arg && len != strlen(a))
+            return ctl_usage_err("%s takes no value", o->name);
+        ctl->given |= o->bit;
+        if (!o->arg)
+            return ctl_set(ctl, o, NULL);
+        if (len != strlen(a))
+            return ctl_set(ctl, o, a + len + 1);
+        if (*i + 1 == argc)
+            return ctl_usage_err("%s needs a value; run 'shardctl %s%s%s --help'", a, cmd->word,
+                                 cmd->subword ? " " : "", cmd->subword ? cmd->subword : "");
+        return ctl_set(ctl, o, argv[++*i]);
+    }
+    fprintf(stderr, "shardctl: unknown option \"%s\" for this command\n", a);
+    ctl_cmd_help(stderr, cmd);
+    return CTL_EXIT_USAGE;
+}
+
+/* Options that make no sense together. Returns an exit code. */
+static int ctl_check_options(const struct ctl *ctl, const struct ctl_cmd *cmd)
+{
+    if ((ctl->given & CTL_OPT_TIMEOUT) && ctl->wait_version == 0)
+        return ctl_usage_err("--timeout applies to --wait-version N; give both");
+    if ((cmd->opts & CTL_OPT_MAP) && ctl->mapfile != NULL && ctl->catalog != NULL)
+        return ctl_usage_err("give either -m FILE or --catalog DSN, not both");
+    return CTL_EXIT_OK;
+}
+
+/*
  * Run cmd on its arguments: "--help" / "-h" anywhere before "--" prints
- * the command's help; the global options --json and -m/--map may also
- * follow the command; other words starting with '-' are refused unless
- * they are negative numbers or follow "--". Returns the exit code.
+ * the command's help; options are read by ctl_option; other words starting
+ * with '-' are refused unless they are negative numbers or follow "--".
+ * Returns the exit code.
  */
 static int ctl_run(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
     char *args[8];
-    int nargs = 0;
-    bool dashdash = false;
+    int nargs = 0, rc;
+    bool dashdash = false, extra = false;
 
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -712,53 +328,35 @@ static int ctl_run(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **
             ctl_cmd_help(stdout, cmd);
             return CTL_EXIT_OK;
         }
-        if (!dashdash && strcmp(a, "--json") == 0) {
-            ctl->json = true;
+        if (!dashdash && a[0] == '-' && a[1] != '\0' && !isdigit((unsigned char)a[1])) {
+            if ((rc = ctl_option(ctl, cmd, argc, argv, &i)) != CTL_EXIT_OK)
+                return rc;
             continue;
         }
-        if (!dashdash && (strcmp(a, "-m") == 0 || strcmp(a, "--map") == 0)) {
-            if (i + 1 == argc) {
-                fprintf(stderr, "shardctl: %s needs a MAPFILE argument\n", a);
-                return CTL_EXIT_USAGE;
-            }
-            ctl->mapfile = argv[++i];
-            continue;
-        }
-        if (!dashdash && strncmp(a, "--map=", 6) == 0) {
-            ctl->mapfile = a + 6;
-            continue;
-        }
-        if (!dashdash && a[0] == '-' && a[1] != '\0' && !(a[1] >= '0' && a[1] <= '9')) {
-            fprintf(stderr, "shardctl: unknown option \"%s\" for this command\n", a);
-            ctl_cmd_help(stderr, cmd);
-            return CTL_EXIT_USAGE;
-        }
-        if (nargs == (int)(sizeof(args) / sizeof(args[0])) || nargs == cmd->nargs) {
-            nargs = cmd->nargs + 1;
-            break;
-        }
-        args[nargs++] = argv[i];
+        if (nargs == cmd->nargs || nargs == (int)(sizeof(args) / sizeof(args[0])))
+            extra = true;
+        else
+            args[nargs++] = argv[i];
     }
-    if (nargs != cmd->nargs) {
+    if (nargs != cmd->nargs || extra) {
         fprintf(stderr, "shardctl: expected %d %s, got %s\n", cmd->nargs,
-                ctl_plural(cmd->nargs, "argument", "arguments"),
-                nargs > cmd->nargs ? "more" : "fewer");
+                ctl_plural(cmd->nargs, "argument", "arguments"), extra ? "more" : "fewer");
         ctl_cmd_help(stderr, cmd);
         return CTL_EXIT_USAGE;
     }
+    if ((rc = ctl_check_options(ctl, cmd)) != CTL_EXIT_OK)
+        return rc;
     return cmd->run(ctl, args);
 }
 
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {"json", no_argument, NULL, 'j'},
-        {"map", required_argument, NULL, 'm'},
-        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
+        {"json", no_argument, NULL, 'j'},          {"map", required_argument, NULL, 'm'},
+        {"catalog", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
     };
-    struct ctl ctl = {.mapfile = CTL_DEFAULT_MAP};
+    struct ctl ctl = {.stale_after = CTL_STALE_AFTER, .timeout = CTL_WAIT_TIMEOUT};
     const struct ctl_cmd *cmd;
     int opt, used, code;
 
@@ -777,9 +375,12 @@ int main(int argc, char **argv)
         case 'm':
             ctl.mapfile = optarg;
             break;
+        case 'c':
+            ctl.catalog = optarg;
+            break;
         default:
-            if (optopt == 'm')
-                fprintf(stderr, "shardctl: -m needs a MAPFILE argument\n");
+            if (optopt == 'm' || optopt == 'c')
+                fprintf(stderr, "shardctl: %s needs a value\n", argv[optind - 1]);
             else
                 fprintf(stderr, "shardctl: unknown option \"%s\"\n", argv[optind - 1]);
             fprintf(stderr, "Run 'shardctl --help' for usage.\n");
@@ -793,5 +394,7 @@ int main(int argc, char **argv)
     cmd = ctl_find(argc - optind, argv + optind, &used, &code);
     if (cmd == NULL)
         return code;
-    return ctl_run(&ctl, cmd, argc - optind - used, argv + optind + used);
+    code = ctl_run(&ctl, cmd, argc - optind - used, argv + optind + used);
+    catalog_close(ctl.cat);
+    return code;
 }

@@ -28,6 +28,7 @@ static void shardmap_free_keyspace(struct shardmap_keyspace *ks)
         free(ks->shards[i].schema);
     }
     free(ks->shards);
+    free(ks->starts);
     free(ks->name);
 }
 
@@ -105,19 +106,28 @@ bool shardmap_is_reference(const struct shardmap_keyspace *ks, const char *name)
  */
 const struct shardmap_shard *shardmap_lookup(const struct shardmap_keyspace *ks, uint64_t ksid)
 {
-    int lo = 0, hi;
-
     if (ks == NULL || ks->nshards == 0)
         return NULL;
-    hi = ks->nshards - 1;
-    while (lo < hi) {
-        int mid = lo + (hi - lo + 1) / 2;
-        if (ks->shards[mid].start <= ksid)
-            lo = mid;
-        else
-            hi = mid - 1;
+    const uint64_t *a = ks->starts;
+    size_t base = 0, n = (size_t)ks->nshards;
+    if (a == NULL) {
+        /* A keyspace not built by the loader: search the shards themselves. */
+        while (n > 1) {
+            size_t half = n / 2;
+            base = ks->shards[base + half].start <= ksid ? base + half : base;
+            n -= half;
+        }
+        return &ks->shards[base];
     }
-    return &ks->shards[lo];
+    /* The last start <= ksid (starts[0] is 0: the shards tile the space).
+     * Halving without an early exit compiles to conditional moves, so the
+     * search costs the same for every id and no branch is mispredicted. */
+    while (n > 1) {
+        size_t half = n / 2;
+        base = a[base + half] <= ksid ? base + half : base;
+        n -= half;
+    }
+    return &ks->shards[base];
 }
 
 /* A growing string for shardmap_to_string; on allocation failure it goes
@@ -189,12 +199,9 @@ static void strbuf_quote(struct strbuf *sb, const char *s)
 
 static void strbuf_addr(struct strbuf *sb, const struct shardmap_addr *a)
 {
-    char text[sizeof(a->host) + 16];
+    char text[SHARDMAP_ADDR_MAX];
 
-    if (strchr(a->host, ':') != NULL)
-        snprintf(text, sizeof(text), "[%s]:%d", a->host, a->port);
-    else
-        snprintf(text, sizeof(text), "%s:%d", a->host, a->port);
+    shardmap_format_addr(a, text, sizeof(text));
     strbuf_quote(sb, text);
 }
 

@@ -9,7 +9,9 @@
 # router RSS and memory per client connection, and writes the same as JSON
 # to build/bench/results.json.  Before all that it runs the classifier
 # microbenchmark build/bench/bench_classify when built (statements/s per
-# core, heap allocations per statement; also in build/bench/classify.txt).
+# core, heap allocations per statement; also in build/bench/classify.txt)
+# and the shard-map lookup microbenchmark build/bench/bench_lookup (lookups/s
+# per core on a map of 1,024 ranges; also in build/bench/lookup.txt).
 #
 # Environment:
 #   BENCH_TIME=15         seconds per sysbench run
@@ -72,10 +74,16 @@ echo "bench: $(uname -srm), nproc $NPROC, load average $LOADAVG_START," \
 CLASSIFY_FIGURES="bench: classifier not built (no router/classify.c): microbenchmark skipped"
 [ ! -x "$OUT/bench_classify" ] || CLASSIFY_FIGURES=$("$OUT/bench_classify") || die "bench_classify failed: $CLASSIFY_FIGURES"
 echo "$CLASSIFY_FIGURES"
+# The shard-map lookup microbenchmark (tests/bench/bench_lookup.c), also
+# before the testbed; it fails on a heap allocation or a wrong lookup.
+LOOKUP_FIGURES="bench: build/bench/bench_lookup not built: lookup microbenchmark skipped"
+[ ! -x "$OUT/bench_lookup" ] || LOOKUP_FIGURES=$("$OUT/bench_lookup") || die "bench_lookup failed: $LOOKUP_FIGURES"
+echo "$LOOKUP_FIGURES"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
 echo "$CLASSIFY_FIGURES" >"$OUT/classify.txt"
+echo "$LOOKUP_FIGURES" >"$OUT/lookup.txt"
 
 # ---------------------------------------------------------------- cleanup
 

@@ -161,6 +161,51 @@ static void test_defaults(void **state)
     assert_string_equal(cfg->backend_password, "");
     assert_int_equal(cfg->backend_connect_timeout_ms, 2000);
     assert_int_equal(cfg->nusers, 1);
+    assert_string_equal(cfg->catalog, "");
+    assert_int_equal(cfg->catalog_poll_ms, 1000);
+    /* router_id "" is "<hostname>:<listen port>" */
+    char host[256] = "";
+    gethostname(host, sizeof(host) - 1);
+    char want[300];
+    snprintf(want, sizeof(want), "%.100s:6033", host);
+    assert_string_equal(cfg->router_id, want);
+    config_free(cfg);
+}
+
+/* With a catalog, the shard map file is optional (the fallback at start);
+ * the DSN is parsed at load time. */
+static void test_catalog(void **state)
+{
+    char err[512];
+    struct config *cfg =
+        load_text("catalog = \"mysql://cat:pw@db.example:3307/maps\";\ncatalog_poll_ms = 250;\n"
+                  "router_id = \"edge-1\";\n" BASE_BACKEND BASE_USERS,
+                  err, sizeof(err), NULL);
+    if (cfg == NULL)
+        fail_msg("config_load failed: %s", err);
+    assert_string_equal(cfg->shardmap, "");
+    assert_string_equal(cfg->catalog_dsn.user, "cat");
+    assert_string_equal(cfg->catalog_dsn.password, "pw");
+    assert_string_equal(cfg->catalog_dsn.host, "db.example");
+    assert_int_equal(cfg->catalog_dsn.port, 3307);
+    assert_string_equal(cfg->catalog_dsn.schema, "maps");
+    assert_int_equal(cfg->catalog_poll_ms, 250);
+    assert_string_equal(cfg->router_id, "edge-1");
+    config_free(cfg);
+    /* both: the file is kept, resolved as usual */
+    cfg = load_text("catalog = \"mysql://cat@db.example/maps\";\n" BASE, err, sizeof(err), NULL);
+    if (cfg == NULL)
+        fail_msg("config_load failed: %s", err);
+    assert_string_equal(cfg->shardmap, "/tmp/shardmap.conf");
+    assert_int_equal(cfg->catalog_dsn.port, 3306);
+    config_free(cfg);
+    /* an empty shardmap with a catalog: the catalog alone */
+    cfg = load_text(
+        "catalog = \"mysql://cat@db.example/maps\";\nshardmap = \"\";\n" BASE_BACKEND BASE_USERS,
+        err, sizeof(err), NULL);
+    if (cfg == NULL)
+        fail_msg("config_load failed: %s", err);
+    assert_string_equal(cfg->shardmap, "");
     config_free(cfg);
 }
 
@@ -346,6 +391,17 @@ static const struct err_case err_cases[] = {
      NULL},
     {"shardmap not a string", BASE_BACKEND BASE_USERS "shardmap = 1;\n", 3,
      "'shardmap' expects a string", NULL},
+    {"missing shardmap names catalog", BASE_BACKEND BASE_USERS, 0,
+     "missing required setting 'shardmap'", "'catalog'"},
+    {"bad catalog DSN", BASE "catalog = \"db.example:3306/maps\";\n", 4, "'catalog': ", "mysql://"},
+    {"catalog DSN without schema", BASE "catalog = \"mysql://u@db.example:3306\";\n", 4,
+     "'catalog': ", NULL},
+    {"catalog_poll_ms too small", BASE "catalog_poll_ms = 10;\n", 4, "'catalog_poll_ms' is 10",
+     "from 100 to 3600000"},
+    {"router_id too long",
+     BASE "router_id = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\";\n",
+     4, "'router_id' is 137 characters long", "at most 128"},
 };
 
 static void check_error(const struct err_case *c, const char *path, const char *err)
@@ -435,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_full_file),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_workers_zero_and_bounds),
+        cmocka_unit_test(test_catalog),
         cmocka_unit_test(test_absolute_shardmap),
         cmocka_unit_test(test_relative_config_path),
         cmocka_unit_test(test_free_null),

@@ -2,7 +2,8 @@
  * test_shardmap.c — unit tests for the shard map: keyspace-id golden
  * vectors, literal parsing, range and address syntax, every validation
  * error (message text and line), lookup at range boundaries, reference
- * counting and the to_string round trip. No network; one temporary file.
+ * counting, the to_string round trip, range and address formatting, and
+ * the catalog's DSN syntax. No network; one temporary file.
  *
  * Golden hash values were computed with the xxhsum CLI (xxHash 0.8.1,
  * Debian package "xxhash"), not with this code: -H3 is XXH3_64bits, -H1 is
@@ -16,6 +17,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "catalog.h"
 #include "shardmap.h"
 
 #include <pthread.h>
@@ -919,6 +921,172 @@ static void test_round_trip(void **state)
                "replicas = ( \"[::1]:2\", \"db.example.com:3\" ); schema = \"s\"; } ); } );\n");
 }
 
+/* ---- formatting ranges and addresses ----------------------------------- */
+
+static void test_format_range(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"-80", "-80"},
+        {"80-", "80-"},
+        {"40-80", "40-80"},
+        {"8-c", "80-c0"},
+        {"-", "-"},
+        {"", "-"},
+        {"0123456789abcdef-", "0123456789abcdef-"},
+        {"0800-4800", "08-48"},
+        {"-0000000000000001", "-0000000000000001"},
+        {"ffffffffffffffff-", "ffffffffffffffff-"},
+        {"1234-", "1234-"},
+    };
+    char buf[SHARDMAP_RANGE_MAX], err[256];
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint64_t start, end, start2, end2;
+        bool max, max2;
+        assert_int_equal(shardmap_parse_range(cases[i].in, &start, &end, &max, err, sizeof(err)),
+                         0);
+        shardmap_format_range(start, end, max, buf, sizeof(buf));
+        assert_string_equal(buf, cases[i].out);
+        /* and it reads back to the same bounds */
+        assert_int_equal(shardmap_parse_range(buf, &start2, &end2, &max2, err, sizeof(err)), 0);
+        assert_int_equal(start2, start);
+        assert_int_equal(max2, max);
+        if (!max)
+            assert_int_equal(end2, end);
+    }
+    shardmap_format_range(0, 0, true, buf, 3);
+    assert_string_equal(buf, "-");
+    assert_string_equal(shardmap_hash_name(SHARDMAP_HASH_XXH3), "xxh3");
+    assert_string_equal(shardmap_hash_name(SHARDMAP_HASH_XXH64), "xxh64");
+}
+
+static void test_format_addr(void **state)
+{
+    struct shardmap_addr a;
+    char buf[SHARDMAP_ADDR_MAX], err[256];
+
+    assert_int_equal(shardmap_parse_addr("127.0.0.1:3306", &a, err, sizeof(err)), 0);
+    shardmap_format_addr(&a, buf, sizeof(buf));
+    assert_string_equal(buf, "127.0.0.1:3306");
+    assert_int_equal(shardmap_parse_addr("[fe80::1%eth0]:1", &a, err, sizeof(err)), 0);
+    shardmap_format_addr(&a, buf, sizeof(buf));
+    assert_string_equal(buf, "[fe80::1%eth0]:1");
+    memset(a.host, 'h', sizeof(a.host) - 1);
+    a.host[sizeof(a.host) - 1] = '\0';
+    a.port = 65535;
+    shardmap_format_addr(&a, buf, sizeof(buf));
+    assert_int_equal(strlen(buf), sizeof(a.host) - 1 + 6);
+}
+
+/* ---- catalog DSN ------------------------------------------------------- */
+
+static void dsn_ok(const char *text, const char *user, const char *password, const char *host,
+                   int port, const char *schema)
+{
+    struct catalog_dsn dsn;
+    char err[512] = "";
+
+    if (catalog_parse_dsn(text, &dsn, err, sizeof(err)) != 0)
+        fail_msg("DSN \"%s\" refused: %s", text, err);
+    assert_string_equal(dsn.user, user);
+    assert_string_equal(dsn.password, password);
+    assert_string_equal(dsn.host, host);
+    assert_int_equal(dsn.port, port);
+    assert_string_equal(dsn.schema, schema);
+}
+
+static void test_dsn_good(void **state)
+{
+    struct catalog_dsn dsn;
+    char desc[600];
+
+    dsn_ok("mysql://admin:adminpw@127.0.0.1:3500/shardcat", "admin", "adminpw", "127.0.0.1", 3500,
+           "shardcat");
+    dsn_ok("mysql://admin@db.example.com/shardcat", "admin", "", "db.example.com", 3306,
+           "shardcat");
+    dsn_ok("mariadb://u:@h/s", "u", "", "h", 3306, "s");
+    dsn_ok("mysql://u:p@[::1]:3307/s", "u", "p", "::1", 3307, "s");
+    dsn_ok("mysql://u:p@[::1]/s", "u", "p", "::1", 3306, "s");
+    /* %XX escapes: '@', ':', '/', '%' and UTF-8 in user and password */
+    dsn_ok("mysql://us%40r%3a1:p%40ss%2Fw%3A%25rd%C3%A9@h:1/s", "us@r:1", "p@ss/w:%rd\xc3\xa9", "h",
+           1, "s");
+    /* the last '@' before the schema ends the password */
+    dsn_ok("mysql://u:p@ss@h:2/s", "u", "p@ss", "h", 2, "s");
+    dsn_ok("mysql://u:p@h:65535/shard%20cat", "u", "p", "h", 65535, "shard cat");
+    dsn_ok("mysql://u:p@my-db_1.local:3306/shardcat", "u", "p", "my-db_1.local", 3306, "shardcat");
+
+    assert_int_equal(catalog_parse_dsn("mysql://admin:secret@[::1]:3307/cat", &dsn, NULL, 0), 0);
+    catalog_describe(&dsn, desc, sizeof(desc));
+    assert_string_equal(desc, "admin@[::1]:3307/cat");
+    assert_int_equal(catalog_parse_dsn("mysql://admin:secret@h/cat", &dsn, NULL, 0), 0);
+    catalog_describe(&dsn, desc, sizeof(desc));
+    assert_string_equal(desc, "admin@h:3306/cat");
+}
+
+/* Refused, with every part in the message and never the password. */
+static void dsn_bad(const char *text, ...)
+{
+    struct catalog_dsn dsn;
+    char err[512] = "";
+    va_list ap;
+    const char *part;
+
+    if (catalog_parse_dsn(text, &dsn, err, sizeof(err)) == 0)
+        fail_msg("DSN \"%s\" accepted", text);
+    if (strstr(err, "s3cret") != NULL)
+        fail_msg("message shows the password: %s", err);
+    va_start(ap, text);
+    while ((part = va_arg(ap, const char *)) != NULL) {
+        if (strstr(err, part) == NULL) {
+            va_end(ap);
+            fail_msg("error for \"%s\" is \"%s\", lacks \"%s\"", text, err, part);
+        }
+    }
+    va_end(ap);
+}
+
+static void test_dsn_bad(void **state)
+{
+    dsn_bad("", "empty catalog DSN", "mysql://user:password@host:3306/schema", NULL);
+    dsn_bad(NULL, "empty catalog DSN", NULL);
+    dsn_bad("http://u:s3cret@h/s", "does not start with mysql://", NULL);
+    dsn_bad("u:s3cret@h:3306/s", "does not start with mysql://", NULL);
+    dsn_bad("mysql://u:s3cret@h:3306", "no /schema", NULL);
+    dsn_bad("mysql://u:s3cret@/s", "missing host", NULL);
+    dsn_bad("mysql://u:s3cret@:3306/s", "missing host", NULL);
+    dsn_bad("mysql://h:3306/s", "no user", NULL);
+    dsn_bad("mysql://@h/s", "no user", NULL);
+    dsn_bad("mysql://:s3cret@h/s", "empty user", NULL);
+    dsn_bad("mysql://u:s3cret@h:/s", "invalid port \"\"", "1 to 65535", NULL);
+    dsn_bad("mysql://u:s3cret@h:0/s", "invalid port \"0\"", NULL);
+    dsn_bad("mysql://u:s3cret@h:65536/s", "invalid port \"65536\"", NULL);
+    dsn_bad("mysql://u:s3cret@h:33o6/s", "invalid port \"33o6\"", NULL);
+    dsn_bad("mysql://u:s3cret@h:-1/s", "invalid port", NULL);
+    dsn_bad("mysql://u:s3cret@h:1:2/s", "invalid port", NULL);
+    dsn_bad("mysql://u:s3cret@[::1/s", "no closing ']'", NULL);
+    dsn_bad("mysql://u:s3cret@[::1]x/s", "expected ':PORT'", NULL);
+    dsn_bad("mysql://u:s3cret@h!st/s", "invalid character", NULL);
+    dsn_bad("mysql://u:s3cret@h/", "missing schema", NULL);
+    dsn_bad("mysql://u:s3cret@h/a.b", "the schema \"a.b\"", NULL);
+    dsn_bad("mysql://u:s3cret@h/a/b", "the schema", NULL);
+    dsn_bad("mysql://u:s3cret@h/s?ssl=1", "options are not supported", NULL);
+    dsn_bad("mysql://u:s3cret@h/s%0a", "control character", NULL);
+    /* bad %-escapes, in the user, the password (not echoed) and the schema */
+    dsn_bad("mysql://u%4:s3cret@h/s", "the user has a % not followed by two hex digits", "%25",
+            NULL);
+    dsn_bad("mysql://u:s3cret%zz@h/s", "the password has a % not followed by two hex digits", NULL);
+    dsn_bad("mysql://u:s3cret%@h/s", "the password has a %", NULL);
+    dsn_bad("mysql://u:s3cret%00@h/s", "password contains %00", NULL);
+    dsn_bad("mysql://u:s3cret@h/s%", "the schema has a %", NULL);
+    /* a '/' in the password must be escaped */
+    dsn_bad("mysql://u:s3/cret@h/s", "no user", "must be written %2F", NULL);
+    dsn_bad("mysql://u:s3cret@h/"
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "schema is longer than 64 bytes", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -957,6 +1125,10 @@ int main(void)
         cmocka_unit_test(test_refcount),
         cmocka_unit_test(test_refcount_threads),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_format_range),
+        cmocka_unit_test(test_format_addr),
+        cmocka_unit_test(test_dsn_good),
+        cmocka_unit_test(test_dsn_bad),
     };
 
     return cmocka_run_group_tests_name("shardmap", tests, NULL, NULL);
