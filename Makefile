@@ -150,7 +150,7 @@ fuzz-seeds:
 	@/usr/bin/python3 tests/fuzz/gen-seeds.py
 
 # ---- classifier microbenchmark --------------------------------------------
-build/bench/bench_classify: $(OBJDIR)/tests/bench/bench_classify.o build/librouter.a \
+build/bench/bench_classify: $(OBJDIR)/tests/bench/bench_classify.o $(OBJDIR)/tests/bench/bench_util.o build/librouter.a \
                             build/libshardmap.a
 	@mkdir -p build/bench
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
@@ -162,7 +162,8 @@ bench-classify: $(BENCH_CLASSIFY_BIN)
 	 else echo "bench-classify: classifier not built (no router/classify.c); skipped"; fi
 
 # ---- shard-map lookup microbenchmark ---------------------------------------
-build/bench/bench_lookup: $(OBJDIR)/tests/bench/bench_lookup.o build/libshardmap.a
+build/bench/bench_lookup: $(OBJDIR)/tests/bench/bench_lookup.o $(OBJDIR)/tests/bench/bench_util.o \
+                          build/libshardmap.a
 	@mkdir -p build/bench
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 

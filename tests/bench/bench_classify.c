@@ -40,116 +40,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "classify.h"
 #include "sqllex.h"
-
-/* ---- allocation counting ------------------------------------------------ */
-
-#if defined(__SANITIZE_ADDRESS__)
-#define COUNT_ALLOCS 0 /* the sanitizer owns malloc: no interposition */
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define COUNT_ALLOCS 0
-#else
-#define COUNT_ALLOCS 1
-#endif
-#else
-#define COUNT_ALLOCS 1
-#endif
-
-static bool counting;
-static unsigned long long n_alloc, n_free;
-
-#if COUNT_ALLOCS
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-extern void *__libc_memalign(size_t align, size_t n);
-
-void *malloc(size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-    if (counting && p != NULL)
-        n_free++;
-    __libc_free(p);
-}
-
-int posix_memalign(void **out, size_t align, size_t n)
-{
-    if (counting)
-        n_alloc++;
-    if (align < sizeof(void *) || (align & (align - 1)) != 0)
-        return EINVAL;
-    void *p = __libc_memalign(align, n);
-    if (p == NULL)
-        return ENOMEM;
-    *out = p;
-    return 0;
-}
-
-void *aligned_alloc(size_t align, size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_memalign(align, n);
-}
-
-void *memalign(size_t align, size_t n);
-void *memalign(size_t align, size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_memalign(align, n);
-}
-
-void *valloc(size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_memalign(4096, n);
-}
-#endif
-
-/* Does the counter see an allocation made through the PLT? */
-static bool counter_works(void)
-{
-#if COUNT_ALLOCS
-    void *(*volatile m)(size_t) = malloc;
-    void (*volatile f)(void *) = free;
-    unsigned long long a = n_alloc, b = n_free;
-    counting = true;
-    void *p = m(48);
-    f(p);
-    counting = false;
-    bool ok = n_alloc == a + 1 && n_free == b + 1;
-    n_alloc = a;
-    n_free = b;
-    return ok;
-#else
-    return false;
-#endif
-}
 
 /* ---- statements ----------------------------------------------------------- */
 
@@ -349,13 +242,6 @@ static bool lookup(void *ctx, const char *schema, const char *name, const char *
 static struct cls res; /* one per worker, reused, as the router keeps it */
 static volatile uint32_t sink;
 
-static double now(clockid_t clk)
-{
-    struct timespec ts;
-    clock_gettime(clk, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void classify_all(const struct set *s)
 {
     uint32_t x = 0;
@@ -418,21 +304,21 @@ static struct figures measure(const struct set *s, double seconds, void (*run)(c
 {
     struct figures f = {0};
     /* Warm up caches and branch predictors. */
-    double w0 = now(CLOCK_MONOTONIC);
+    double w0 = bench_now(CLOCK_MONOTONIC);
     do
         run(s);
-    while (now(CLOCK_MONOTONIC) - w0 < 0.2);
+    while (bench_now(CLOCK_MONOTONIC) - w0 < 0.2);
 
     unsigned long long passes = 0;
-    counting = true;
-    double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID), t1;
+    bench_counting = true;
+    double t0 = bench_now(CLOCK_MONOTONIC), c0 = bench_now(CLOCK_THREAD_CPUTIME_ID), t1;
     do {
         run(s);
         passes++;
-        t1 = now(CLOCK_MONOTONIC);
+        t1 = bench_now(CLOCK_MONOTONIC);
     } while (t1 - t0 < seconds);
-    double c1 = now(CLOCK_THREAD_CPUTIME_ID);
-    counting = false;
+    double c1 = bench_now(CLOCK_THREAD_CPUTIME_ID);
+    bench_counting = false;
 
     f.count = passes * s->n;
     f.wall = t1 - t0;
@@ -441,33 +327,6 @@ static struct figures measure(const struct set *s, double seconds, void (*run)(c
     f.ns = f.cpu * 1e9 / (double)f.count;
     f.mb_s = (double)(passes * s->bytes) / f.cpu / 1e6;
     return f;
-}
-
-static int pin_cpu(void)
-{
-    cpu_set_t set;
-    const char *env = getenv("BENCH_CPU");
-    int cpu = -1;
-    if (sched_getaffinity(0, sizeof(set), &set) == -1)
-        return -1;
-    if (env != NULL && *env != '\0') {
-        cpu = atoi(env);
-    } else {
-        for (int i = CPU_SETSIZE - 1; i >= 0; i--)
-            if (CPU_ISSET(i, &set)) {
-                cpu = i;
-                break;
-            }
-    }
-    if (cpu < 0)
-        return -1;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof(set), &set) == -1) {
-        fprintf(stderr, "bench_classify: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-        return -1;
-    }
-    return cpu;
 }
 
 #define TARGET 3000000.0
@@ -485,7 +344,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    if (!counter_works()) {
+    if (!bench_counter_works()) {
         fprintf(stderr, "bench_classify: the allocation counter does not see malloc() calls "
                         "(sanitizer build?); cannot count heap allocations\n");
         return 1;
@@ -510,7 +369,7 @@ int main(int argc, char **argv)
         omax = orm.v[i].len > omax ? orm.v[i].len : omax;
     }
 
-    int cpu = pin_cpu();
+    int cpu = bench_pin_cpu();
     printf("bench_classify: one thread pinned to CPU %d, %.1f s per set, struct cls %zu bytes\n",
            cpu, seconds, sizeof(struct cls));
     sanity(&sb);
@@ -528,7 +387,7 @@ int main(int argc, char **argv)
            fo.count, fo.cpu, fo.wall);
 
     unsigned long long total = fs.count + fo.count;
-    unsigned long long allocs = n_alloc, frees = n_free;
+    unsigned long long allocs = bench_n_alloc, frees = bench_n_free;
     /* For scale: the tokenizer alone over the sysbench mix. */
     struct figures fl = measure(&sb, seconds / 2, lex_all);
     printf("  %-26s %9.0f statements/s per core  %7.1f ns/statement  %7.1f MB/s"

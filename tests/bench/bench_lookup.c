@@ -35,114 +35,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "shardmap.h"
-
-/* ---- allocation counting (as in bench_classify.c) -------------------------- */
-
-#if defined(__SANITIZE_ADDRESS__)
-#define COUNT_ALLOCS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define COUNT_ALLOCS 0
-#else
-#define COUNT_ALLOCS 1
-#endif
-#else
-#define COUNT_ALLOCS 1
-#endif
-
-static bool counting;
-static unsigned long long n_alloc, n_free;
-
-#if COUNT_ALLOCS
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-extern void *__libc_memalign(size_t align, size_t n);
-
-void *malloc(size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-    if (counting && p != NULL)
-        n_free++;
-    __libc_free(p);
-}
-
-int posix_memalign(void **out, size_t align, size_t n)
-{
-    if (counting)
-        n_alloc++;
-    if (align < sizeof(void *) || (align & (align - 1)) != 0)
-        return EINVAL;
-    void *p = __libc_memalign(align, n);
-    if (p == NULL)
-        return ENOMEM;
-    *out = p;
-    return 0;
-}
-
-void *aligned_alloc(size_t align, size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_memalign(align, n);
-}
-
-void *memalign(size_t align, size_t n);
-void *memalign(size_t align, size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_memalign(align, n);
-}
-
-void *valloc(size_t n)
-{
-    if (counting)
-        n_alloc++;
-    return __libc_memalign(4096, n);
-}
-#endif
-
-static bool counter_works(void)
-{
-#if COUNT_ALLOCS
-    void *(*volatile m)(size_t) = malloc;
-    void (*volatile f)(void *) = free;
-    unsigned long long a = n_alloc, b = n_free;
-    counting = true;
-    void *p = m(48);
-    f(p);
-    counting = false;
-    bool ok = n_alloc == a + 1 && n_free == b + 1;
-    n_alloc = a;
-    n_free = b;
-    return ok;
-#else
-    return false;
-#endif
-}
 
 /* ---- the map ---------------------------------------------------------------- */
 
@@ -247,13 +141,6 @@ static int verify(const struct shardmap_keyspace *ks)
 
 static volatile uint64_t sink;
 
-static double now(clockid_t clk)
-{
-    struct timespec ts;
-    clock_gettime(clk, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 #define BATCH 4096
 
 static void run_lookup(const struct shardmap *map, const struct shardmap_keyspace *ks, uint64_t *s)
@@ -318,55 +205,28 @@ measure(const struct shardmap *map, const struct shardmap_keyspace *ks, double s
 {
     struct figures f = {0};
     uint64_t s = 0x1234567887654321ull;
-    double w0 = now(CLOCK_MONOTONIC);
+    double w0 = bench_now(CLOCK_MONOTONIC);
     do
         run(map, ks, &s);
-    while (now(CLOCK_MONOTONIC) - w0 < 0.2);
+    while (bench_now(CLOCK_MONOTONIC) - w0 < 0.2);
 
     unsigned long long batches = 0;
-    counting = true;
-    double t0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_THREAD_CPUTIME_ID), t1;
+    bench_counting = true;
+    double t0 = bench_now(CLOCK_MONOTONIC), c0 = bench_now(CLOCK_THREAD_CPUTIME_ID), t1;
     do {
         for (int k = 0; k < 64; k++)
             run(map, ks, &s);
         batches += 64;
-        t1 = now(CLOCK_MONOTONIC);
+        t1 = bench_now(CLOCK_MONOTONIC);
     } while (t1 - t0 < seconds);
-    double c1 = now(CLOCK_THREAD_CPUTIME_ID);
-    counting = false;
+    double c1 = bench_now(CLOCK_THREAD_CPUTIME_ID);
+    bench_counting = false;
     f.count = batches * BATCH;
     f.wall = t1 - t0;
     f.cpu = c1 - c0;
     f.per_s = (double)f.count / f.cpu;
     f.ns = f.cpu * 1e9 / (double)f.count;
     return f;
-}
-
-static int pin_cpu(void)
-{
-    cpu_set_t set;
-    const char *env = getenv("BENCH_CPU");
-    int cpu = -1;
-    if (sched_getaffinity(0, sizeof(set), &set) == -1)
-        return -1;
-    if (env != NULL && *env != '\0') {
-        cpu = atoi(env);
-    } else {
-        for (int i = CPU_SETSIZE - 1; i >= 0; i--)
-            if (CPU_ISSET(i, &set)) {
-                cpu = i;
-                break;
-            }
-    }
-    if (cpu < 0)
-        return -1;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof(set), &set) == -1) {
-        fprintf(stderr, "bench_lookup: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-        return -1;
-    }
-    return cpu;
 }
 
 int main(int argc, char **argv)
@@ -379,7 +239,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_lookup [seconds per measurement] (or BENCH_LOOKUP_TIME)\n");
         return 2;
     }
-    if (!counter_works()) {
+    if (!bench_counter_works()) {
         fprintf(stderr, "bench_lookup: the allocation counter does not see malloc() calls "
                         "(sanitizer build?); cannot count heap allocations\n");
         return 1;
@@ -405,7 +265,7 @@ int main(int argc, char **argv)
     }
     int bad = verify(ks);
 
-    int cpu = pin_cpu();
+    int cpu = bench_pin_cpu();
     printf("bench_lookup: one thread pinned to CPU %d, %.1f s per measurement; map of %d ranges "
            "(random boundaries, %zu bytes of map text, struct shardmap_shard %zu bytes)\n",
            cpu, seconds, ks->nshards, strlen(text), sizeof(struct shardmap_shard));
@@ -415,7 +275,7 @@ int main(int argc, char **argv)
     struct figures fi = measure(map, ks, seconds, run_int);
     printf("  %-34s %6.1f million/s per core  %6.2f ns each  (%llu in %.2f s CPU, %.2f s wall)\n",
            "ksid_int + lookup, random ints:", fi.per_s / 1e6, fi.ns, fi.count, fi.cpu, fi.wall);
-    unsigned long long allocs = n_alloc, frees = n_free, total = fl.count + fi.count;
+    unsigned long long allocs = bench_n_alloc, frees = bench_n_free, total = fl.count + fi.count;
     for (uint64_t id = 0, s = 99; id < 100000; id++) {
         uint64_t k = rnd64(&s);
         if (&ks->shards[ref_search(starts, NRANGES, k)] != shardmap_lookup(ks, k))
