@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "catalog_poll.h"
 #include "config.h"
@@ -336,9 +337,13 @@ int main(int argc, char **argv)
     pick_server_version(&r);
     int rc = run(&r);
     if (rc == -1) {
-        /* The catalog thread may still use the client library and the
-         * configuration: leave them to exit(). */
-        return 0;
+        /* The catalog thread is stuck in a server wait and may still use the
+         * client library, the configuration and the map: freeing them under
+         * it would be wrong, so end the process without running exit
+         * handlers (the workers have stopped and the logs are flushed). */
+        fflush(stdout);
+        fflush(stderr);
+        _exit(0);
     }
     catalog_poll_destroy(r.catalog); /* when run() failed before starting it */
     registry_destroy(r.reg);
