@@ -85,7 +85,10 @@ build/shardrouter: $(OBJDIR)/router/main.o build/librouter.a build/libshardmap.a
 build/shardctl: $(SHARDCTL_SRC:%.c=$(OBJDIR)/%.o) build/libshardmap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-build/tests/%: $(OBJDIR)/tests/unit/%.o build/librouter.a build/libshardmap.a
+# Unit tests link bench_util.o too: its interposed allocator counts heap
+# allocations for the tests that assert there are none per statement.
+build/tests/%: $(OBJDIR)/tests/unit/%.o $(OBJDIR)/tests/bench/bench_util.o build/librouter.a \
+               build/libshardmap.a
 	@mkdir -p build/tests
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(LDLIBS)
 

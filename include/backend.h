@@ -58,6 +58,8 @@ struct backend {
     bool multi_statements;
     unsigned long thread_id; /* the server's id for this connection */
     char schema[65];         /* database selected on the connection, "" if none */
+    uint16_t status;         /* server status flags after its last answer */
+    uint32_t replayed;       /* the owner's replayable SET statements applied so far */
     struct buf in;           /* bytes received, not yet relayed */
     struct buf out;          /* bytes to send that did not fit in the socket */
     bool rd_ready;

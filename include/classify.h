@@ -98,6 +98,8 @@ enum cls_kind {
 #define CLS_F_TEMPORARY (1u << 19)       /* CREATE/DROP TEMPORARY TABLE */
 #define CLS_F_ON_DUP_UPDATE (1u << 20)   /* INSERT ... ON DUPLICATE KEY UPDATE */
 #define CLS_F_IGNORE (1u << 21)          /* INSERT/UPDATE/DELETE IGNORE */
+#define CLS_F_DML_LIMIT (1u << 22)       /* UPDATE / DELETE ... LIMIT n */
+#define CLS_F_RETURNING (1u << 23) /* INSERT / REPLACE / DELETE ... RETURNING (a result set) */
 
 /* session: what the statement does to the connection's session state (the
  * pooling layer replays some and pins the session for others) */
@@ -163,6 +165,13 @@ struct cls_table {
     bool pinned;
     uint16_t first;
     uint16_t count;
+    /* When exactly one predicate of the WHERE's top-level conjunction
+     * pinned the table: for `key IN (list)` the list between the
+     * parentheses, whose elements are values[first ..] in order (a planner
+     * can narrow it per shard); for `key = v` the literal as written
+     * (introducer or sign included). Empty when the pin came from several
+     * predicates (AND / OR), from INSERT rows, or was lost. */
+    struct cls_span pin_span;
 };
 
 enum cls_value_type {
@@ -179,6 +188,9 @@ struct cls_value {
     enum cls_value_type type;
     uint16_t param;
     struct cls_span text;
+    /* INSERT / REPLACE ... VALUES: the row this key value belongs to, from
+     * its '(' (or the ROW word before it) to its ')'. Empty elsewhere. */
+    struct cls_span row;
 };
 
 enum cls_agg {
@@ -226,6 +238,9 @@ struct cls_order {
 #define CLS_U_ROLLUP (1u << 12)     /* WITH ROLLUP */
 #define CLS_U_FOUND_ROWS (1u << 13) /* SQL_CALC_FOUND_ROWS */
 #define CLS_U_TOO_MANY (1u << 14)   /* more items / ORDER / GROUP BY entries than CLS_MAX_* */
+#define CLS_U_OUTER_JOIN                                                                           \
+    (1u << 15) /* LEFT / RIGHT JOIN keeping rows of non-sharded tables only (reference, system)    \
+                  with sharded tables on the other side: every shard would keep them */
 
 struct cls {
     enum cls_kind kind;
@@ -257,6 +272,22 @@ struct cls {
     struct cls_value offset; /* CLS_V_NULL type when absent */
     uint32_t unprovable;
     struct cls_span unprovable_at;
+
+    /* Where a planner may rewrite the outermost SELECT (set only for a
+     * plain SELECT block, optionally after WITH; NULL / empty for a
+     * parenthesized query or a set operation's tail):
+     *   items_end     right after the last select item (and its alias):
+     *                 where extra columns can be appended;
+     *   order_at      right after the last token of FROM / WHERE / GROUP BY
+     *                 / HAVING / WINDOW: where an ORDER BY would be inserted
+     *                 when there is none;
+     *   order_clause  ORDER BY ... through the last key's ASC/DESC;
+     *   limit_clause  LIMIT ... / OFFSET ... / FETCH ...: from the first
+     *                 word to the end of the last value (ROWS ONLY included). */
+    const char *items_end;
+    const char *order_at;
+    struct cls_span order_clause;
+    struct cls_span limit_clause;
 };
 
 /*
@@ -288,6 +319,10 @@ int cls_next_statement(const char *sql, size_t len, unsigned lexflags, size_t *p
 /* Copy a name span (`quoted` or bare, or "quoted" under ANSI_QUOTES) to dst
  * unquoted and NUL-terminated. Returns 0, or -1 if it does not fit. */
 int cls_name(struct cls_span s, char *dst, size_t dstlen);
+
+/* Do spans a and b hold the same tokens (ignoring blanks, comments, the
+ * case of words and the quoting of names)? lexflags: SQLLEX_*. */
+bool cls_span_same(struct cls_span a, struct cls_span b, unsigned lexflags);
 
 /* Static names for messages and tests. */
 const char *cls_kind_name(enum cls_kind k);

@@ -432,6 +432,8 @@ struct cx {
     bool dead; /* after a parse failure: the stream is EOF (lookahead parked) */
     uint8_t nparked;
     bool merge;   /* the statement's top-level query records merge information */
+    bool paren;   /* the top-level query is parenthesized or a set operation: no
+                     rewrite positions (cls.items_end, ...) */
     uint8_t nest; /* > 0 inside a subquery, derived table or CTE body */
     uint8_t depth;
     uint8_t ncte;
@@ -584,6 +586,7 @@ struct sum {
     struct {
         uint8_t t;
         uint16_t first, count;
+        struct cls_span span; /* the one predicate's list / literal (cls_table.pin_span) */
     } pin[SUM_PINS];
     uint8_t edge[BLK_EDGES][2];
 };

@@ -35,6 +35,8 @@ struct config {
     int shutdown_timeout_ms;
     int64_t max_allowed_packet;
     bool allow_local_infile;
+    int max_scatter_shards; /* 0: no limit */
+    bool scatter_writes;
     char *server_version; /* "" = learn from the first backend */
     char *default_keyspace;
     char *log_level;

@@ -85,6 +85,9 @@ enum proto_com {
 #define PROTO_ER_NET_READ_INTERRUPTED 1159     /* 08S01 timeout reading */
 #define PROTO_ER_NOT_SUPPORTED_AUTH_MODE 1251  /* 08004 */
 #define PROTO_ER_MALFORMED_PACKET 1835         /* HY000 */
+#define PROTO_ER_NO_SUCH_THREAD 1094           /* HY000 Unknown thread id */
+#define PROTO_ER_WRONG_DB_NAME 1102            /* 42000 */
+#define PROTO_ER_NOT_SUPPORTED_YET 1235        /* 42000 */
 #define PROTO_ER_OUT_OF_RESOURCES 1041         /* HY000 */
 /* For a backend that cannot be reached or is lost mid-query the router uses
  * server error numbers: client libraries rewrite codes of the client range

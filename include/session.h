@@ -35,6 +35,7 @@
 #include "worker.h"
 
 struct backend;
+struct exec;
 
 enum session_state {
     SESSION_ST_HANDSHAKE,   /* greeting sent, awaiting the response; on w->handshaking */
@@ -42,6 +43,7 @@ enum session_state {
     SESSION_ST_IDLE,        /* authenticated, awaiting a command */
     SESSION_ST_CONNECTING,  /* a command waits for its backend connection */
     SESSION_ST_FORWARD,     /* a command went to the backend; relaying the response */
+    SESSION_ST_EXEC,        /* setup commands, or a statement on several shards (exec.c) */
     SESSION_ST_INFILE,      /* relaying a LOCAL INFILE's contents to the backend */
     SESSION_ST_CLOSING,     /* a last packet is queued; close once it is written */
     SESSION_ST_DEAD,        /* closed; on w->dead until the end of the tick */
@@ -67,18 +69,24 @@ struct session {
     uint64_t map_gen;                   /* its generation (router->map_gen) */
     const struct shardmap_keyspace *ks; /* current keyspace in map, NULL if none */
     char ks_lost[65]; /* keyspace a newer version removed ("" if none): statements get 1049 */
-    uint64_t ks_lost_version;               /* the version that removed it */
-    const struct shardmap_keyspace *new_ks; /* keyspace a forwarded USE switches to */
-    char db[65];                            /* database named at login, until checked */
+    uint64_t ks_lost_version; /* the version that removed it */
+    char db[65];              /* database named at login, until checked */
     bool multi_statements;
-    struct backend *be;
-    bool dirty;      /* the backend connection may hold session state */
-    bool be_stale;   /* the map moved the keyspace away from be: drop be once clean */
-    bool registered; /* the backend is in the KILL registry */
-    uint16_t status; /* server status after the last command */
-    size_t cmd_wire; /* bytes of the command being served, at the head of in */
-    uint8_t cmd_seq; /* sequence id of the first response packet: the number of
-                        packets the command took (1 unless it was split) */
+    struct backend **conns; /* one connection per shard used (server + schema) */
+    uint16_t nconns, conns_cap;
+    struct buf sets; /* SET statements every connection runs: u32 length + text each */
+    uint32_t nsets;
+    bool tx_open;           /* BEGIN in a sharded keyspace, sent to a shard at first use */
+    char tx_begin[128];     /* that BEGIN statement */
+    struct exec *ex;        /* the statement on several shards, or with setup (exec.c) */
+    struct backend *be;     /* the connection the relay serves the current statement from */
+    struct backend *reg_be; /* the connection recorded for KILL */
+    bool dirty;             /* the backend connection may hold session state */
+    bool be_stale;          /* a newer map left connections unused: drop them once clean */
+    uint16_t status;        /* server status after the last command */
+    size_t cmd_wire;        /* bytes of the command being served, at the head of in */
+    uint8_t cmd_seq;        /* sequence id of the first response packet: the number of
+                               packets the command took (1 unless it was split) */
     struct relay relay;
 };
 

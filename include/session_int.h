@@ -35,12 +35,25 @@ void session_on_command(struct session *s, const struct proto_msg *m);
 int session_infile_packet(struct session *s, const struct proto_msg *m);
 void session_reply_connect_error(struct session *s, struct backend *be);
 void session_command_done_local(struct session *s);
-/* The session's backend became ready: record it for KILL. */
-void session_register_backend(struct session *s);
-/* Drop the session's backend connection (not in the middle of a command). */
-void session_drop_backend(struct session *s);
-/* Does the backend connection lead where the session's map sends its
- * statements (same primary, same schema)? */
-bool session_backend_current(const struct session *s);
+/* Answer the command with ERR (its sequence id) / OK and finish it. */
+void session_reply_err(struct session *s, uint16_t code, const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void session_reply_ok(struct session *s, const char *track_schema);
+const struct shardmap_keyspace *session_default_keyspace(const struct session *s);
+bool session_refuse_lost_keyspace(struct session *s);
+void session_init_db(struct session *s, const char *name, size_t len);
+
+/* route.c */
+void session_query(struct session *s, const uint8_t *sql, size_t len);
+void session_kill(struct session *s, unsigned long long id, bool query_only);
+struct plan;
+struct shardmap_keyspace;
+struct shardmap_shard;
+/* Fill p so that the same text goes to n targets (shards[i], or NULL when
+ * the executor is given connections), one answer relayed (n == 1) or all
+ * required to succeed. Returns 0, or -1 when out of memory. */
+int session_plan_same(struct plan *p, const struct shardmap_keyspace *ks,
+                      const struct shardmap_shard *const *shards, int n, const char *text,
+                      size_t len);
 
 #endif

@@ -15,10 +15,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "list.h"
 
 struct router;
 struct cls;
+struct plan;
 struct shardmap;
 
 enum pollable_kind {
@@ -51,7 +53,9 @@ struct worker {
     uint64_t questions;
     uint64_t connections;
     int nsessions;
-    struct cls *cls; /* classify() result for the statement being routed */
+    struct cls *cls;   /* classify() result for the statement being routed */
+    struct plan *plan; /* plan_build() result for it (texts reused) */
+    struct buf wire;   /* a command being composed for a backend */
     /* The newest shard map this worker has seen, and its generation
      * (router->map_gen): sessions move to it at a command boundary, so only
      * the first of them per new version takes the router's lock. */

@@ -145,6 +145,12 @@ static void cls_reset(struct cls *o)
     o->unprovable = 0;
     o->unprovable_at.p = NULL;
     o->unprovable_at.len = 0;
+    o->items_end = NULL;
+    o->order_at = NULL;
+    o->order_clause.p = NULL;
+    o->order_clause.len = 0;
+    o->limit_clause.p = NULL;
+    o->limit_clause.len = 0;
 }
 
 /* Move the pinned tables' values to the front, in table order of their
@@ -192,6 +198,8 @@ static void normalize(struct cls *o)
             o->tables[i].pinned = false;
             o->tables[i].first = 0;
             o->tables[i].count = 0;
+            o->tables[i].pin_span.p = NULL;
+            o->tables[i].pin_span.len = 0;
         }
         o->nvalues = 0;
     }
@@ -216,6 +224,12 @@ static void finish(struct cx *cx)
         o->having.p = NULL;
         o->having.len = 0;
         o->has_limit = false;
+        o->items_end = NULL;
+        o->order_at = NULL;
+        o->order_clause.p = NULL;
+        o->order_clause.len = 0;
+        o->limit_clause.p = NULL;
+        o->limit_clause.len = 0;
     }
     normalize(o);
 }
@@ -234,6 +248,7 @@ static bool classify_reading(struct cls *out, const char *sql, size_t len, unsig
     cx.head = cx.n = 0;
     cx.dead = false;
     cx.merge = true;
+    cx.paren = false;
     cx.nest = cx.depth = cx.ncte = 0;
     cx.nparams = 0;
     cx.prev_end = sql;
@@ -295,6 +310,8 @@ static bool unite_pins(struct cls *a, unsigned i, const struct cls *b, const str
     }
     at->first = first;
     at->count = (uint16_t)(a->nvalues - first);
+    at->pin_span.p = NULL; /* a union of two readings: no longer one list */
+    at->pin_span.len = 0;
     return true;
 }
 
@@ -333,9 +350,11 @@ static void merge_readings(struct cls *a, const struct cls *b)
         if ((at->flags ^ bt->flags) & (CLS_T_CTE | CLS_T_SHARDED))
             differ = true;
         at->flags |= bt->flags;
-        if (!at->pinned || !bt->pinned)
+        if (!at->pinned || !bt->pinned) {
             at->pinned = false;
-        else if (!unite_pins(a, (unsigned)i, b, bt))
+            at->pin_span.p = NULL;
+            at->pin_span.len = 0;
+        } else if (!unite_pins(a, (unsigned)i, b, bt))
             differ = true;
     }
     if (differ) {
@@ -396,6 +415,7 @@ const char *cls_unprovable_name(uint32_t bit)
         "WITH ROLLUP",
         "SQL_CALC_FOUND_ROWS",
         "more select items or ORDER/GROUP BY entries than the router tracks",
+        "outer join keeping rows of tables that are not sharded",
     };
     for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (bit & (1u << i))

@@ -35,6 +35,8 @@ static bool ins_value(struct cx *cx)
         x_expr(cx, 0, NULL);
         v.type = CLS_V_OTHER;
         v.param = 0;
+        v.row.p = NULL;
+        v.row.len = 0;
         v.text.p = start;
         v.text.len = (uint32_t)(cx->prev_end > start ? cx->prev_end - start : 0);
     }
@@ -55,14 +57,17 @@ static void ins_rows(struct cx *cx, int ti, int keyidx)
     bool short_row = false;
     adv(cx); /* VALUES / VALUE */
     do {
+        const char *row_start = pk(cx, 0)->p;
         accept(cx, KW_ROW);
         if (!expect_punct(cx, '('))
             return;
         int col = 0;
         bool got = false;
+        uint16_t vi = o->nvalues;
         if (!accept_punct(cx, ')')) {
             for (;;) {
                 if (col == keyidx) {
+                    vi = o->nvalues;
                     if (!ins_value(cx))
                         return;
                     got = true;
@@ -76,6 +81,10 @@ static void ins_rows(struct cx *cx, int ti, int keyidx)
                     return;
                 break;
             }
+        }
+        if (got) {
+            o->values[vi].row.p = row_start;
+            o->values[vi].row.len = (uint32_t)(cx->prev_end - row_start);
         }
         short_row |= keyidx >= 0 && !got;
     } while (accept_punct(cx, ','));
@@ -230,8 +239,10 @@ void s_insert(struct cx *cx)
     }
     if (is_kw(cx, 0, KW_ON) && is_kw(cx, 1, KW_DUPLICATE))
         ins_on_dup(cx, ti, key);
-    if (accept(cx, KW_RETURNING))
+    if (accept(cx, KW_RETURNING)) {
+        o->flags |= CLS_F_RETURNING;
         q_items(cx, false);
+    }
 }
 
 /* ---- UPDATE ------------------------------------------------------------- */
@@ -296,8 +307,10 @@ void s_update(struct cx *cx)
         w_where(cx, &b);
     if (is_kw(cx, 0, KW_ORDER))
         q_order(cx, false, false);
-    if (is_kw(cx, 0, KW_LIMIT))
+    if (is_kw(cx, 0, KW_LIMIT)) {
+        o->flags |= CLS_F_DML_LIMIT;
         q_limit(cx, false);
+    }
     blk_check_joins(cx, &b);
 }
 
@@ -404,10 +417,14 @@ void s_delete(struct cx *cx)
         w_where(cx, &b);
     if (is_kw(cx, 0, KW_ORDER))
         q_order(cx, false, false);
-    if (is_kw(cx, 0, KW_LIMIT))
+    if (is_kw(cx, 0, KW_LIMIT)) {
+        o->flags |= CLS_F_DML_LIMIT;
         q_limit(cx, false);
-    if (accept(cx, KW_RETURNING))
+    }
+    if (accept(cx, KW_RETURNING)) {
+        o->flags |= CLS_F_RETURNING;
         q_items(cx, false);
+    }
     blk_check_joins(cx, &b);
 }
 

@@ -859,6 +859,8 @@ static void sum_and(struct cx *cx, struct sum *a, const struct sum *b)
             continue;
         }
         pin_and(cx, &a->pin[k].first, &a->pin[k].count, b->pin[i].first, b->pin[i].count);
+        a->pin[k].span.p = NULL; /* two predicates: not one list any more */
+        a->pin[k].span.len = 0;
     }
     for (unsigned i = 0; i < b->nedges && a->nedges < BLK_EDGES; i++) {
         a->edge[a->nedges][0] = b->edge[i][0];
@@ -897,6 +899,8 @@ static void sum_or(struct cx *cx, struct sum *a, const struct sum *b)
         a->pin[n].t = a->pin[i].t;
         a->pin[n].first = first;
         a->pin[n].count = (uint16_t)(o->nvalues - first);
+        a->pin[n].span.p = NULL;
+        a->pin[n].span.len = 0;
         n++;
     }
     a->npins = (uint8_t)n;
@@ -915,10 +919,14 @@ static bool pin_term(const struct ctok *t)
     return t->kw == KW_AND || t->kw == KW_OR || t->kw == KW_XOR || (t->kwf & KWF_CLAUSE);
 }
 
+static bool is_nullsafe_eq(const struct ctok *t)
+{
+    return t->type == SQLTOK_PUNCT && t->len == 3 && memcmp(t->p, "<=>", 3) == 0;
+}
+
 static bool is_eq_op(const struct ctok *t)
 {
-    return tok_punct(t, '=') ||
-           (t->type == SQLTOK_PUNCT && t->len == 3 && memcmp(t->p, "<=>", 3) == 0);
+    return tok_punct(t, '=') || is_nullsafe_eq(t);
 }
 
 static void skip_n(struct cx *cx, unsigned n)
@@ -928,7 +936,7 @@ static void skip_n(struct cx *cx, unsigned n)
 }
 
 static void w_pin(struct cx *cx, struct blk *b, struct sum *out, const struct colref *cr,
-                  const struct cls_value *v)
+                  const struct cls_value *v, struct cls_span span)
 {
     int ti = blk_resolve(cx, b, cr);
     if (!col_is_key(cx, ti, cr) || out->npins >= SUM_PINS)
@@ -942,6 +950,7 @@ static void w_pin(struct cx *cx, struct blk *b, struct sum *out, const struct co
     out->pin[out->npins].t = (uint8_t)ti;
     out->pin[out->npins].first = (uint16_t)(nv - cx->out->values);
     out->pin[out->npins].count = 1;
+    out->pin[out->npins].span = span;
     out->npins++;
 }
 
@@ -964,6 +973,7 @@ static void w_in(struct cx *cx, struct blk *b, struct sum *out, const struct col
     bool key = col_is_key(cx, ti, cr) && out->npins < SUM_PINS;
     bool room = true;
     uint16_t first = o->nvalues;
+    struct cls_span list = {pk(cx, 0)->p, 0};
     for (;;) {
         struct cls_value v;
         unsigned vn = peek_value(cx, 0, &v);
@@ -984,6 +994,7 @@ static void w_in(struct cx *cx, struct blk *b, struct sum *out, const struct col
         if (!accept_punct(cx, ','))
             break;
     }
+    list.len = (uint32_t)(cx->prev_end - list.p);
     adv(cx); /* ) */
     if (!pin_term(pk(cx, 0))) {
         o->nvalues = first;
@@ -999,6 +1010,7 @@ static void w_in(struct cx *cx, struct blk *b, struct sum *out, const struct col
     out->pin[out->npins].t = (uint8_t)ti;
     out->pin[out->npins].first = first;
     out->pin[out->npins].count = (uint16_t)(o->nvalues - first);
+    out->pin[out->npins].span = list;
     out->npins++;
 }
 
@@ -1014,8 +1026,14 @@ static void w_pred(struct cx *cx, struct blk *b, struct sum *out)
         if (is_eq_op(op)) {
             unsigned vn = peek_value(cx, n + 1, &v);
             if (vn > 0 && pin_term(pk(cx, n + 1 + vn))) {
+                struct cls_span at = tok_span(pk(cx, n + 1));
+                const struct ctok *last = pk(cx, n + vn);
+                at.len = (uint32_t)(last->p + last->len - at.p);
+                /* key <=> NULL is key IS NULL: it matches rows; no pin */
+                bool null_safe_null = v.type == CLS_V_NULL && is_nullsafe_eq(op);
                 skip_n(cx, n + 1 + vn);
-                w_pin(cx, b, out, &cr, &v);
+                if (!null_safe_null)
+                    w_pin(cx, b, out, &cr, &v, at);
                 return;
             }
             unsigned m = peek_colref(cx, n + 1, &cr2);
@@ -1032,10 +1050,15 @@ static void w_pred(struct cx *cx, struct blk *b, struct sum *out)
     } else {
         unsigned vn = peek_value(cx, 0, &v);
         if (vn > 0 && is_eq_op(pk(cx, vn))) {
+            bool null_safe_null = v.type == CLS_V_NULL && is_nullsafe_eq(pk(cx, vn));
             unsigned m = peek_colref(cx, vn + 1, &cr);
             if (m > 0 && pin_term(pk(cx, vn + 1 + m))) {
+                struct cls_span at = tok_span(pk(cx, 0));
+                const struct ctok *last = pk(cx, vn - 1);
+                at.len = (uint32_t)(last->p + last->len - at.p);
                 skip_n(cx, vn + 1 + m);
-                w_pin(cx, b, out, &cr, &v);
+                if (!null_safe_null)
+                    w_pin(cx, b, out, &cr, &v, at);
                 return;
             }
         }
@@ -1151,6 +1174,7 @@ void w_where(struct cx *cx, struct blk *b)
         t->pinned = true;
         t->first = s.pin[i].first;
         t->count = s.pin[i].count;
+        t->pin_span = s.pin[i].span;
     }
     blk_add_edges(b, &s);
 }

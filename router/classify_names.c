@@ -148,6 +148,8 @@ int cx_add_table(struct cx *cx, struct cls_span schema, struct cls_span name, ui
     t->pinned = false;
     t->first = 0;
     t->count = 0;
+    t->pin_span.p = NULL;
+    t->pin_span.len = 0;
     if (cx->nest > 0)
         flags |= CLS_T_NESTED;
     if (schema.len == 0 && is_cte(cx, name)) {
@@ -219,6 +221,8 @@ unsigned peek_value(struct cx *cx, unsigned k, struct cls_value *v)
     const struct ctok *t = pk(cx, k);
     v->param = 0;
     v->text = tok_span(t);
+    v->row.p = NULL;
+    v->row.len = 0;
     switch (t->type) {
     case SQLTOK_NUMBER:
         value_from_number(t, v);

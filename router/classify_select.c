@@ -18,14 +18,14 @@ static bool is_name_tok(const struct sqltok *t)
 }
 
 /* Same tokens, ignoring blanks, comments, case and quoting of names? */
-static bool span_same(struct cx *cx, struct cls_span a, struct cls_span b)
+bool cls_span_same(struct cls_span a, struct cls_span b, unsigned lexflags)
 {
-    if (a.len == b.len && strncasecmp(a.p, b.p, a.len) == 0)
+    if (a.len == b.len && (a.len == 0 || strncasecmp(a.p, b.p, a.len) == 0))
         return true;
     struct sqllex la, lb;
     struct sqltok ta, tb;
-    sqllex_init(&la, a.p, a.len, cx->lexflags);
-    sqllex_init(&lb, b.p, b.len, cx->lexflags);
+    sqllex_init(&la, a.p, a.len, lexflags);
+    sqllex_init(&lb, b.p, b.len, lexflags);
     for (;;) {
         sqllex_next(&la, &ta);
         sqllex_next(&lb, &tb);
@@ -44,6 +44,11 @@ static bool span_same(struct cx *cx, struct cls_span a, struct cls_span b)
         if (ta.len != tb.len || memcmp(ta.p, tb.p, ta.len) != 0)
             return false;
     }
+}
+
+static bool span_same(struct cx *cx, struct cls_span a, struct cls_span b)
+{
+    return cls_span_same(a, b, cx->lexflags);
 }
 
 /* Is the span a plain column reference (c, t.c, db.t.c)? Its last part. */
@@ -158,6 +163,12 @@ static struct cls_span item_alias(struct cx *cx)
     return a;
 }
 
+/* May the outermost query record rewrite positions (cls.items_end, ...)? */
+static bool rewritable(struct cx *cx, bool outer)
+{
+    return outer && !cx->paren && cx->nest == 0;
+}
+
 void q_items(struct cx *cx, bool outer)
 {
     for (;;) {
@@ -172,8 +183,11 @@ void q_items(struct cx *cx, bool outer)
         struct cls_span alias = item_alias(cx);
         if (outer)
             add_item(cx, expr, alias, &xi);
-        if (!accept_punct(cx, ','))
+        if (!accept_punct(cx, ',')) {
+            if (rewritable(cx, outer))
+                cx->out->items_end = cx->prev_end;
             return;
+        }
     }
 }
 
@@ -195,6 +209,7 @@ static uint16_t position_of(struct cls_span e)
 void q_order(struct cx *cx, bool outer, bool group)
 {
     struct cls *o = cx->out;
+    const char *start = pk(cx, 0)->p;
     adv(cx); /* ORDER / GROUP */
     if (!expect(cx, KW_BY))
         return;
@@ -203,13 +218,13 @@ void q_order(struct cx *cx, bool outer, bool group)
     if (outer)
         *n = 0;
     for (;;) {
-        const char *start = pk(cx, 0)->p;
+        const char *from = pk(cx, 0)->p;
         x_expr(cx, 0, NULL);
-        if (pk(cx, 0)->p == start) {
+        if (pk(cx, 0)->p == from) {
             cx_fail(cx, "unexpected token");
             return;
         }
-        struct cls_span e = {start, (uint32_t)(cx->prev_end - start)};
+        struct cls_span e = {from, (uint32_t)(cx->prev_end - from)};
         bool desc = false;
         if (!accept(cx, KW_ASC))
             desc = accept(cx, KW_DESC);
@@ -228,6 +243,10 @@ void q_order(struct cx *cx, bool outer, bool group)
         }
         if (!accept_punct(cx, ','))
             break;
+    }
+    if (!group && rewritable(cx, outer)) {
+        o->order_clause.p = start;
+        o->order_clause.len = (uint32_t)(cx->prev_end - start);
     }
     if (group && is_kw(cx, 0, KW_WITH) && is_kw(cx, 1, KW_ROLLUP)) {
         struct cls_span at = tok_span(pk(cx, 0));
@@ -281,12 +300,25 @@ static void limit_value(struct cx *cx, struct cls_value *v)
     x_expr(cx, 0, NULL);
     v->type = CLS_V_OTHER;
     v->param = 0;
+    v->row.p = NULL;
+    v->row.len = 0;
     v->text.p = start;
     v->text.len = (uint32_t)(cx->prev_end > start ? cx->prev_end - start : 0);
     if (pk(cx, 0)->p == start)
         cx_fail(cx, "unexpected token");
     else
         cx_unprov(cx, CLS_U_LIMIT_EXPR, v->text);
+}
+
+/* Extend cls.limit_clause to cover [p, the last consumed token). */
+static void limit_clause(struct cx *cx, bool outer, const char *p)
+{
+    struct cls *o = cx->out;
+    if (!rewritable(cx, outer))
+        return;
+    if (o->limit_clause.p == NULL)
+        o->limit_clause.p = p;
+    o->limit_clause.len = (uint32_t)(cx->prev_end - o->limit_clause.p);
 }
 
 static void set_limit(struct cx *cx, bool outer, struct cls_span at, const struct cls_value *count,
@@ -298,6 +330,7 @@ static void set_limit(struct cx *cx, bool outer, struct cls_span at, const struc
         cx_unprov(cx, CLS_U_LIMIT_SUBQUERY, at);
     if (!outer)
         return;
+    limit_clause(cx, outer, at.p);
     if (count != NULL) {
         o->has_limit = true;
         o->limit = *count;
@@ -355,6 +388,7 @@ static void q_fetch(struct cx *cx, bool outer)
         expect(cx, KW_ONLY);
     }
     set_limit(cx, outer, at, &v, NULL);
+    limit_clause(cx, outer, at.p); /* through ONLY */
 }
 
 /* ---- INTO, locking ------------------------------------------------------ */
@@ -607,11 +641,36 @@ static void same_key_edges(struct cx *cx, struct blk *b, unsigned left, int righ
     }
 }
 
+/* Does b->tabs[from, to) hold a sharded table? */
+static bool blk_sharded(const struct cx *cx, const struct blk *b, unsigned from, unsigned to)
+{
+    for (unsigned i = from; i < to; i++)
+        if (cx->out->tables[b->tabs[i]].flags & CLS_T_SHARDED)
+            return true;
+    return false;
+}
+
+/* An outer join keeps the rows of its preserved side that match nothing.
+ * When that side has no sharded table (reference or system tables only)
+ * and the other side has one, every shard keeps them: across shards the
+ * rows would repeat (CLS_U_OUTER_JOIN). */
+static void outer_join(struct cx *cx, const struct blk *b, unsigned start, unsigned left,
+                       bool right_join, struct cls_span at)
+{
+    unsigned end = b->ntabs;
+    bool kept = right_join ? blk_sharded(cx, b, left, end) : blk_sharded(cx, b, start, left);
+    bool other = right_join ? blk_sharded(cx, b, start, left) : blk_sharded(cx, b, left, end);
+    if (!kept && other)
+        cx_unprov(cx, CLS_U_OUTER_JOIN, at);
+}
+
 static void q_table_ref(struct cx *cx, struct blk *b)
 {
+    unsigned start = b->ntabs;
     q_factor(cx, b);
     for (;;) {
-        bool natural = false;
+        bool natural = false, outer = false, right_join = false;
+        struct cls_span at = tok_span(pk(cx, 0));
         switch (pk(cx, 0)->kw) {
         case KW_JOIN:
         case KW_STRAIGHT_JOIN:
@@ -625,6 +684,8 @@ static void q_table_ref(struct cx *cx, struct blk *b)
             break;
         case KW_LEFT:
         case KW_RIGHT:
+            outer = true;
+            right_join = pk(cx, 0)->kw == KW_RIGHT;
             adv(cx);
             accept(cx, KW_OUTER);
             if (!expect(cx, KW_JOIN))
@@ -632,8 +693,12 @@ static void q_table_ref(struct cx *cx, struct blk *b)
             break;
         case KW_NATURAL:
             adv(cx);
-            if (!accept(cx, KW_INNER) && (accept(cx, KW_LEFT) || accept(cx, KW_RIGHT)))
+            at = tok_span(pk(cx, 0));
+            right_join = is_kw(cx, 0, KW_RIGHT);
+            if (!accept(cx, KW_INNER) && (accept(cx, KW_LEFT) || accept(cx, KW_RIGHT))) {
+                outer = true;
                 accept(cx, KW_OUTER);
+            }
             if (!expect(cx, KW_JOIN))
                 return;
             natural = true;
@@ -643,6 +708,8 @@ static void q_table_ref(struct cx *cx, struct blk *b)
         }
         unsigned left = b->ntabs;
         int right = q_factor(cx, b);
+        if (outer)
+            outer_join(cx, b, start, left, right_join, at);
         if (natural) {
             same_key_edges(cx, b, left, right, NULL);
         } else if (accept(cx, KW_ON)) {
@@ -715,6 +782,20 @@ static void select_options(struct cx *cx, bool outer)
 static bool q_clause(struct cx *cx, struct blk *b, bool outer)
 {
     switch (pk(cx, 0)->kw) {
+    case KW_ORDER:
+    case KW_LIMIT:
+    case KW_OFFSET:
+    case KW_FETCH:
+    case KW_FOR:
+    case KW_LOCK:
+        /* the clauses an ORDER BY must precede */
+        if (b != NULL && rewritable(cx, outer) && cx->out->order_at == NULL)
+            cx->out->order_at = cx->prev_end;
+        break;
+    default:
+        break;
+    }
+    switch (pk(cx, 0)->kw) {
     case KW_INTO:
         q_into(cx);
         return true;
@@ -777,6 +858,8 @@ static void q_select(struct cx *cx, bool outer)
     q_items(cx, outer);
     while (q_clause(cx, &b, outer))
         ;
+    if (rewritable(cx, outer) && cx->out->order_at == NULL)
+        cx->out->order_at = cx->prev_end;
     blk_check_joins(cx, &b);
 }
 
@@ -816,6 +899,8 @@ static void q_term(struct cx *cx, bool outer)
 {
     const struct ctok *t = pk(cx, 0);
     if (tok_punct(t, '(')) {
+        if (outer)
+            cx->paren = true;
         adv(cx);
         q_query(cx, outer);
         expect_punct(cx, ')');
@@ -900,6 +985,14 @@ void q_query(struct cx *cx, bool outer)
             break;
         cx->out->flags |= CLS_F_UNION;
         cx_unprov(cx, CLS_U_UNION, tok_span(t));
+        if (outer) {
+            /* the first block's positions are not the statement's */
+            struct cls *o = cx->out;
+            cx->paren = true;
+            o->items_end = o->order_at = NULL;
+            o->order_clause.p = o->limit_clause.p = NULL;
+            o->order_clause.len = o->limit_clause.len = 0;
+        }
         adv(cx);
         if (!accept(cx, KW_ALL))
             accept(cx, KW_DISTINCT);

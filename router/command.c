@@ -1,7 +1,7 @@
-/* command — what the router does with each client command: answer it
- * itself (COM_PING, COM_STATISTICS, COM_SET_OPTION without a backend, a USE
- * of a keyspace) or send it to the keyspace's backend and relay the
- * response. */
+/* command — what the router does with each client command: answers it
+ * itself (COM_PING, COM_STATISTICS, COM_INIT_DB, COM_SET_OPTION,
+ * COM_RESET_CONNECTION), or routes it (COM_QUERY: route.c; COM_FIELD_LIST,
+ * COM_PROCESS_KILL) to the session's backend connections. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,35 +9,13 @@
 #include <time.h>
 
 #include "backend.h"
-#include "classify.h"
+#include "exec.h"
 #include "log.h"
+#include "plan.h"
 #include "registry.h"
 #include "router.h"
 #include "session_int.h"
 #include "stmt.h"
-
-#define PROTO_ER_NO_SUCH_THREAD 1094
-#define PROTO_ER_WRONG_DB_NAME 1102
-#define PROTO_ER_NOT_SUPPORTED_YET 1235
-
-void session_register_backend(struct session *s)
-{
-    if (registry_set(s->w->router->reg, s->id, s->be->addr, s->be->thread_id) == 0)
-        s->registered = true;
-}
-
-void session_drop_backend(struct session *s)
-{
-    if (s->registered) {
-        registry_del(s->w->router->reg, s->id);
-        s->registered = false;
-    }
-    if (s->be != NULL) {
-        backend_release(s->be);
-        s->be = NULL;
-    }
-    s->be_stale = false;
-}
 
 void session_command_done_local(struct session *s)
 {
@@ -47,9 +25,7 @@ void session_command_done_local(struct session *s)
     s->w->questions++;
 }
 
-static void reply_err(struct session *s, uint16_t code, const char *state, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void reply_err(struct session *s, uint16_t code, const char *state, const char *fmt, ...)
+void session_reply_err(struct session *s, uint16_t code, const char *state, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -60,7 +36,7 @@ static void reply_err(struct session *s, uint16_t code, const char *state, const
     session_command_done_local(s);
 }
 
-static void reply_ok(struct session *s, const char *track_schema)
+void session_reply_ok(struct session *s, const char *track_schema)
 {
     struct proto_ok ok = {.status = s->status};
     uint8_t state[300];
@@ -89,7 +65,7 @@ void session_reply_connect_error(struct session *s, struct backend *be)
  * default_keyspace, else the map's first unsharded keyspace. Never a sharded
  * one: a statement sent to one of its shards could answer with part of the
  * rows. NULL when there is none (the statement gets 1046). */
-static const struct shardmap_keyspace *default_keyspace(const struct session *s)
+const struct shardmap_keyspace *session_default_keyspace(const struct session *s)
 {
     const char *name = s->w->router->cfg->default_keyspace;
     if (name[0] != '\0') {
@@ -102,61 +78,62 @@ static const struct shardmap_keyspace *default_keyspace(const struct session *s)
     return NULL;
 }
 
-static bool same_server(const struct backend *be, const struct shardmap_shard *shard)
+/* ---- shard map versions ----------------------------------------------------- */
+
+/* Is there a shard on the connection's server and database in the session's
+ * map (or any shard on its server, for a connection without a database)? */
+static bool conn_current(const struct session *s, const struct backend *be)
 {
-    char addr[300];
-    snprintf(addr, sizeof(addr), "%s:%d", shard->primary.host, shard->primary.port);
-    return strcmp(be->addr, addr) == 0;
+    for (int k = 0; k < s->map->nkeyspaces; k++)
+        for (int i = 0; i < s->map->keyspaces[k].nshards; i++) {
+            const struct shardmap_shard *sh = &s->map->keyspaces[k].shards[i];
+            char a[300];
+            snprintf(a, sizeof(a), "%s:%d", sh->primary.host, sh->primary.port);
+            if (strcmp(a, be->addr) == 0 &&
+                (be->schema[0] == '\0' || strcmp(be->schema, sh->schema) == 0))
+                return true;
+        }
+    return false;
 }
 
-bool session_backend_current(const struct session *s)
+/* Close the connections a newer map no longer uses, once nothing of the
+ * client's is on them (no transaction, no session state that cannot be
+ * replayed); until then they stay and the check runs again. */
+static void drop_stale_conns(struct session *s)
 {
-    const struct shardmap_keyspace *ks = s->ks;
-    if (ks == NULL && s->ks_lost[0] == '\0')
-        ks = default_keyspace(s);
-    if (ks == NULL || ks->nshards == 0 || s->be == NULL)
-        return false;
-    const struct shardmap_shard *shard = &ks->shards[0];
-    /* Without a keyspace the connection has no default database. */
-    const char *schema = s->ks != NULL ? shard->schema : "";
-    return same_server(s->be, shard) && strcmp(s->be->schema, schema) == 0;
-}
-
-/* Can the backend connection go without losing anything the client left on
- * it? */
-static bool backend_clean(const struct session *s)
-{
-    return !s->dirty && !(s->status & PROTO_STATUS_IN_TRANS);
-}
-
-/* A newer map sent the session's statements elsewhere: once the connection
- * holds nothing of the client's, close it; the next statement that needs a
- * server connects to the new place. */
-static void drop_stale_backend(struct session *s)
-{
-    if (!backend_clean(s) || s->be->st != BACKEND_ST_READY)
-        return;
-    log_debug("client %s (session %u): shard map version %llu serves %s elsewhere; closing the "
-              "connection to %s (schema '%s')",
-              s->peer, s->id, (unsigned long long)s->map->version,
-              s->ks ? s->ks->name : "the default keyspace", s->be->addr, s->be->schema);
-    session_drop_backend(s);
+    s->be_stale = false;
+    for (int i = s->nconns - 1; i >= 0; i--) {
+        struct backend *be = s->conns[i];
+        if (be->st != BACKEND_ST_READY || conn_current(s, be))
+            continue;
+        if (s->dirty || (be->status & PROTO_STATUS_IN_TRANS)) {
+            s->be_stale = true;
+            continue;
+        }
+        log_debug("client %s (session %u): shard map version %llu no longer uses %s (schema "
+                  "'%s'); closing that connection",
+                  s->peer, s->id, (unsigned long long)s->map->version, be->addr, be->schema);
+        conns_drop(s, be);
+    }
 }
 
 /*
  * At a command boundary: move the session to the newest shard map version,
  * unless a transaction is open (its statements all run on the version it
- * began with; it moves at the first command after COMMIT or ROLLBACK). The
+ * began with; it moves at the first command after COMMIT or ROLLBACK) or
+ * the session holds state that cannot be replayed elsewhere. The
  * cheap part is one relaxed load of the router's generation counter; the
  * rest runs once per session per new version.
  */
 static void session_map_refresh(struct session *s)
 {
     struct worker *w = s->w;
-    if (__atomic_load_n(&w->router->map_gen, __ATOMIC_RELAXED) == s->map_gen ||
-        (s->status & PROTO_STATUS_IN_TRANS)) {
-        if (s->be_stale)
-            drop_stale_backend(s);
+    /* A session holding state its connections cannot replay (s->dirty)
+     * stays on its version, and so on its connections, until it resets. */
+    if (__atomic_load_n(&w->router->map_gen, __ATOMIC_RELAXED) == s->map_gen || s->tx_open ||
+        conns_in_trans(s) || (s->dirty && s->nconns > 0)) {
+        if (s->be_stale && !s->tx_open && !conns_in_trans(s))
+            drop_stale_conns(s);
         return;
     }
     struct shardmap *map = worker_map_refresh(w);
@@ -184,335 +161,124 @@ static void session_map_refresh(struct session *s)
               s->ks_lost[0] ? "; its keyspace '" : "", s->ks_lost,
               s->ks_lost[0] ? "' is gone" : "");
     shardmap_put(old);
-    if (s->be != NULL && !s->be_stale)
-        s->be_stale = !session_backend_current(s);
-    if (s->be_stale)
-        drop_stale_backend(s);
+    drop_stale_conns(s);
 }
 
 /* The keyspace of the session was removed by a newer map version: every
  * statement that would need it gets 1049 until the client selects another
  * keyspace. Returns true when it answered. */
-static bool refuse_lost_keyspace(struct session *s)
+bool session_refuse_lost_keyspace(struct session *s)
 {
     if (s->ks != NULL || s->ks_lost[0] == '\0')
         return false;
-    reply_err(s, PROTO_ER_BAD_DB, "42000",
-              "Unknown database '%s': keyspace '%s' is not in shard map version %llu (removed "
-              "in version %llu); select another keyspace with USE",
-              s->ks_lost, s->ks_lost, (unsigned long long)s->map->version,
-              (unsigned long long)s->ks_lost_version);
+    session_reply_err(s, PROTO_ER_BAD_DB, "42000",
+                      "Unknown database '%s': keyspace '%s' is not in shard map version %llu "
+                      "(removed in version %llu); select another keyspace with USE",
+                      s->ks_lost, s->ks_lost, (unsigned long long)s->map->version,
+                      (unsigned long long)s->ks_lost_version);
     return true;
 }
 
-/*
- * Make sure the session has a ready backend for keyspace ks. Returns true
- * when it does; otherwise the session either waits (SESSION_ST_CONNECTING;
- * the command runs again once connected) or the command was answered with
- * an error.
- */
-static bool ensure_backend(struct session *s, const struct shardmap_keyspace *ks)
-{
-    struct router *r = s->w->router;
-    if (s->be != NULL) {
-        if (s->be->st == BACKEND_ST_READY)
-            return true;
-        s->st = SESSION_ST_CONNECTING;
-        return false;
-    }
-    if (ks == NULL) {
-        reply_err(s, PROTO_ER_NO_DB, "3D000",
-                  "No database selected (and the shard map has no unsharded keyspace to send "
-                  "statements without one to); select a keyspace with USE");
-        return false;
-    }
-    const struct shardmap_shard *shard = &ks->shards[0];
-    struct backend_params bp = {
-        .user = r->cfg->backend_user,
-        .password = r->cfg->backend_password,
-        .connect_timeout_ms = r->cfg->backend_connect_timeout_ms,
-        .schema = s->ks ? shard->schema : NULL,
-        .charset = s->charset,
-        .found_rows = (s->caps & PROTO_CAP_FOUND_ROWS) != 0,
-        .multi_statements = s->multi_statements,
-        .local_infile = r->cfg->allow_local_infile,
-    };
-    struct backend *be = backend_connect(s->w, s, shard, &bp);
-    if (be == NULL) {
-        reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000",
-                  "Out of resources: cannot allocate a "
-                  "backend connection");
-        return false;
-    }
-    if (be->st == BACKEND_ST_DEAD) {
-        session_reply_connect_error(s, be);
-        backend_release(be);
-        session_command_done_local(s);
-        return false;
-    }
-    s->be = be;
-    s->dirty = false;
-    s->be_stale = false;
-    if (be->st == BACKEND_ST_CONNECTING) {
-        s->st = SESSION_ST_CONNECTING;
-        return false;
-    }
-    session_register_backend(s);
-    return true;
-}
+/* ---- commands the router answers ------------------------------------------ */
 
-/* Send bytes to the session's ready backend and relay the answer. The
- * backend answers after the packets it got: bseq is its first sequence id
- * (the client's own when the command goes unchanged, 1 for a command the
- * router composed). */
-static void start_relay(struct session *s, const void *p, size_t n, uint8_t bseq,
-                        enum relay_kind kind, const char *track_schema)
-{
-    struct backend *be = s->be;
-    buf_consume(&s->in, s->cmd_wire);
-    s->cmd_wire = 0;
-    s->w->questions++;
-    relay_start(&s->relay, kind, s->caps, be->caps, s->w->router->cfg->allow_local_infile);
-    s->relay.backend_ext = be->ext_caps;
-    s->relay.client_seq = s->cmd_seq;
-    s->relay.backend_seq = bseq;
-    s->relay.track_schema = track_schema;
-    s->st = SESSION_ST_FORWARD;
-    if (backend_send(be, p, n) == -1)
-        session_backend_lost(s, "cannot send to the server");
-}
-
-/* Forward the command at the head of in, unchanged. */
-static void forward(struct session *s, enum relay_kind kind)
-{
-    if (refuse_lost_keyspace(s))
-        return;
-    const struct shardmap_keyspace *ks = s->ks ? s->ks : default_keyspace(s);
-    if (!ensure_backend(s, ks))
-        return;
-    /* The command leaves from the input buffer without a copy; what the
-     * socket does not take now is queued by backend_send. */
-    start_relay(s, buf_head(&s->in), s->cmd_wire, s->cmd_seq, kind, NULL);
-}
-
-/* COM_INIT_DB / USE: the client names a keyspace; the shard's server gets
- * the shard's schema name. */
-static void init_db(struct session *s, const char *name, size_t len)
+/* COM_INIT_DB / USE: the client names a keyspace. Nothing is sent: each
+ * statement runs on a connection in the schema of the shard it goes to. */
+void session_init_db(struct session *s, const char *name, size_t len)
 {
     char db[STMT_NAME_MAX + 1];
     if (len == 0) {
-        reply_err(s, PROTO_ER_NO_DB, "3D000", "No database selected");
+        session_reply_err(s, PROTO_ER_NO_DB, "3D000", "No database selected");
         return;
     }
     if (len > STMT_NAME_MAX || memchr(name, 0, len) != NULL) {
-        reply_err(s, PROTO_ER_WRONG_DB_NAME, "42000", "Incorrect database name '%.*s'",
-                  (int)(len > 64 ? 64 : len), name);
+        session_reply_err(s, PROTO_ER_WRONG_DB_NAME, "42000", "Incorrect database name '%.*s'",
+                          (int)(len > 64 ? 64 : len), name);
         return;
     }
     memcpy(db, name, len);
     db[len] = '\0';
     const struct shardmap_keyspace *ks = shardmap_keyspace(s->map, db);
     if (ks == NULL) {
-        reply_err(s, PROTO_ER_BAD_DB, "42000", "Unknown database '%s'", db);
+        session_reply_err(s, PROTO_ER_BAD_DB, "42000", "Unknown database '%s'", db);
         return;
     }
+    /* State only one connection holds (user variables set inside
+     * statements, temporary tables, locks) would not follow the session to
+     * another server. */
     const struct shardmap_shard *shard = &ks->shards[0];
-    if (s->be == NULL) {
-        s->ks = ks;
-        s->ks_lost[0] = '\0';
-        reply_ok(s, ks->name);
-        return;
-    }
-    if (!same_server(s->be, shard)) {
-        if (s->dirty || (s->status & PROTO_STATUS_IN_TRANS)) {
-            reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
-                      "keyspace '%s' is served by %s:%d, not by %s where this session's "
-                      "connection may hold session state (variables, temporary tables, a "
-                      "transaction); reconnect with database '%s', or reset the connection "
-                      "first",
-                      ks->name, shard->primary.host, shard->primary.port, s->be->addr, ks->name);
-            return;
-        }
-        session_drop_backend(s);
-        s->ks = ks;
-        s->ks_lost[0] = '\0';
-        reply_ok(s, ks->name);
-        return;
-    }
-    if (s->be->st != BACKEND_ST_READY) {
-        s->st = SESSION_ST_CONNECTING;
-        return;
-    }
-    uint8_t pkt[PROTO_HEADER_LEN + 1 + 256];
-    size_t n = strlen(shard->schema);
-    if (n > 255)
-        n = 255;
-    proto_set_header(pkt, (uint32_t)(1 + n), 0);
-    pkt[PROTO_HEADER_LEN] = PROTO_COM_INIT_DB;
-    memcpy(pkt + PROTO_HEADER_LEN + 1, shard->schema, n);
-    s->new_ks = ks;
-    start_relay(s, pkt, PROTO_HEADER_LEN + 1 + n, 1, RELAY_KIND_SIMPLE, ks->name);
-}
-
-/* KILL with the id the client saw in a greeting: send KILL with the id of
- * the server thread serving that connection, from this session's own
- * connection to the same server. */
-static void kill_connection(struct session *s, unsigned long long id, bool query_only)
-{
     char addr[300];
-    unsigned long tid;
-    if (id > UINT32_MAX ||
-        registry_get(s->w->router->reg, (uint32_t)id, addr, sizeof(addr), &tid) == -1) {
-        reply_err(s, PROTO_ER_NO_SUCH_THREAD, "HY000", "Unknown thread id: %llu", id);
-        return;
-    }
-    if (refuse_lost_keyspace(s) || !ensure_backend(s, s->ks ? s->ks : default_keyspace(s)))
-        return;
-    if (strcmp(s->be->addr, addr) != 0) {
-        reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
-                  "connection %llu is served by %s, not by %s where this session's statements "
-                  "go; run KILL from a session using that connection's keyspace",
-                  id, addr, s->be->addr);
-        return;
-    }
-    uint8_t pkt[PROTO_HEADER_LEN + 64];
-    int n = snprintf((char *)pkt + PROTO_HEADER_LEN + 1, sizeof(pkt) - PROTO_HEADER_LEN - 1,
-                     "KILL %s%lu", query_only ? "QUERY " : "", tid);
-    proto_set_header(pkt, (uint32_t)(1 + n), 0);
-    pkt[PROTO_HEADER_LEN] = PROTO_COM_QUERY;
-    start_relay(s, pkt, PROTO_HEADER_LEN + 1 + (size_t)n, 1, RELAY_KIND_QUERY, NULL);
-}
-
-/* The shard map, as the classifier asks it: is schema.name sharded? */
-static bool lookup_sharded(void *ctx, const char *schema, const char *name, const char **key)
-{
-    const struct session *s = ctx;
-    const struct shardmap_keyspace *ks = schema[0] ? shardmap_keyspace(s->map, schema) : s->ks;
-    if (ks == NULL || !ks->sharded)
-        return false;
-    const struct shardmap_table *t = shardmap_table(ks, name);
-    if (t == NULL)
-        return false;
-    *key = t->key;
-    return true;
-}
-
-/* Could the statement leave state on the backend connection that another
- * connection would not have (variables, temporary tables, locks, a
- * transaction, results LAST_INSERT_ID() reads later)? Reading such state
- * does not count; anything not fully understood does. */
-static bool leaves_state(const struct cls *c)
-{
-    uint32_t ignore = CLS_S_USER_VAR_READ | CLS_S_DEPENDS;
-    /* An open transaction is state too, but the server's status flag
-     * (SERVER_STATUS_IN_TRANS) says when it ends: a plain BEGIN, COMMIT or
-     * ROLLBACK leaves nothing behind once it is over. (XA transactions are
-     * not covered by the flag after XA END, so they count.) */
-    if (c->kind == CLS_BEGIN || c->kind == CLS_COMMIT || c->kind == CLS_ROLLBACK)
-        ignore |= CLS_S_TX_BEGIN | CLS_S_TX_END;
-    if (c->session & ~ignore)
-        return true;
-    return (c->flags & (CLS_F_WRITE | CLS_F_PARTIAL | CLS_F_INTO | CLS_F_SIDE_EFFECT_FN)) != 0;
-}
-
-/* What this version decides from a COM_QUERY text, statement by statement. */
-struct query_look {
-    int nstmts;
-    bool use; /* the text is exactly one USE: db */
-    char db[STMT_NAME_MAX + 1];
-    bool load_local; /* some statement is LOAD DATA LOCAL */
-    bool kill;       /* some statement is a KILL */
-    bool stateful;   /* some statement may leave session state behind */
-};
-
-static void look(struct session *s, const char *sql, size_t len, struct query_look *q)
-{
-    struct cls *c = s->w->cls;
-    size_t pos = 0, start, n;
-    int rc;
-    bool first_use = false;
-    memset(q, 0, sizeof(*q));
-    while ((rc = cls_next_statement(sql, len, 0, &pos, &start, &n)) == 1) {
-        classify(c, sql + start, n, 0, lookup_sharded, s);
-        if (c->kind == CLS_EMPTY)
+    snprintf(addr, sizeof(addr), "%s:%d", shard->primary.host, shard->primary.port);
+    for (int i = 0; i < s->nconns; i++) {
+        const struct backend *be = s->conns[i];
+        bool holds = s->dirty || (be->status & PROTO_STATUS_IN_TRANS);
+        if (be->st != BACKEND_ST_READY || !holds || (!ks->sharded && strcmp(be->addr, addr) == 0))
             continue;
-        if (++q->nstmts == 1 && c->kind == CLS_USE)
-            first_use = cls_name(c->tables[0].schema, q->db, sizeof(q->db)) == 0;
-        q->load_local |= c->kind == CLS_LOAD_DATA && (c->flags & CLS_F_LOCAL);
-        q->kill |= c->kind == CLS_KILL;
-        q->stateful |= leaves_state(c);
-    }
-    if (rc == -1)
-        q->stateful = true; /* does not tokenize: the server will say why */
-    q->use = first_use && q->nstmts == 1;
-}
-
-static void query(struct session *s, const uint8_t *sql, size_t len)
-{
-    struct router *r = s->w->router;
-    struct query_look q;
-    look(s, (const char *)sql, len, &q);
-    if (q.load_local && !r->cfg->allow_local_infile) {
-        reply_err(s, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
-                  "LOAD DATA LOCAL INFILE is disabled in shardrouter; set allow_local_infile = "
-                  "true in its configuration to allow it");
+        session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                          "keyspace '%s' is served by %s%s, not by %s where this session's "
+                          "connection may hold session state (variables, temporary tables, a "
+                          "transaction); reconnect with database '%s', or end the transaction "
+                          "or reset the connection first",
+                          ks->name, addr, ks->sharded ? " and other servers" : "", be->addr,
+                          ks->name);
         return;
     }
-    if (q.load_local && !(s->caps & PROTO_CAP_LOCAL_FILES)) {
-        /* The server would ask this client for a file it cannot send. */
-        reply_err(s, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
-                  "LOAD DATA LOCAL INFILE: the client did not enable local infile "
-                  "(CLIENT_LOCAL_FILES); enable it in the client's connection options");
-        return;
-    }
-    if (q.use) {
-        init_db(s, q.db, strlen(q.db));
-        return;
-    }
-    if (q.kill) {
-        struct stmt_peek pk;
-        stmt_peek((const char *)sql, len, 0, &pk);
-        if (pk.kill_mappable && q.nstmts == 1)
-            kill_connection(s, pk.kill_id, pk.kill_query);
-        else
-            reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
-                      "shardrouter translates only KILL [CONNECTION | QUERY] <connection id>, "
-                      "alone in its query (all client connections share server accounts, so "
-                      "KILL USER, KILL QUERY ID and server thread ids cannot be passed on)");
-        return;
-    }
-    if (s->ks != NULL && s->ks->sharded) {
-        reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
-                  "keyspace '%s' is sharded (shard map version %llu); this shardrouter routes "
-                  "statements to unsharded keyspaces only",
-                  s->ks->name, (unsigned long long)s->map->version);
-        return;
-    }
-    if (q.stateful)
-        s->dirty = true;
-    forward(s, RELAY_KIND_QUERY);
+    s->ks = ks;
+    s->ks_lost[0] = '\0';
+    session_reply_ok(s, ks->name);
 }
 
 static void set_option(struct session *s, const uint8_t *p, size_t len)
 {
     if (len != 3) {
-        reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+        session_reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
         return;
     }
     uint16_t opt = proto_u16(p + 1);
     if (opt > 1) {
-        reply_err(s, PROTO_ER_UNKNOWN_COM, "08S01", "Unknown command (COM_SET_OPTION %u)", opt);
+        session_reply_err(s, PROTO_ER_UNKNOWN_COM, "08S01", "Unknown command (COM_SET_OPTION %u)",
+                          opt);
         return;
     }
-    bool want = opt == 0;
-    s->multi_statements = want;
-    if (s->be != NULL && s->be->st == BACKEND_ST_READY && s->be->multi_statements != want) {
-        s->be->multi_statements = want;
-        start_relay(s, buf_head(&s->in), s->cmd_wire, s->cmd_seq, RELAY_KIND_SIMPLE, NULL);
-        return;
-    }
+    /* Connections get the option before their next statement. */
+    s->multi_statements = opt == 0;
     proto_write_end(&s->out, s->cmd_seq, s->caps, 0, s->status);
     session_command_done_local(s);
+}
+
+/* COM_RESET_CONNECTION: the session's server state goes with its
+ * connections (closed; the next statement opens fresh ones). */
+static void reset_connection(struct session *s)
+{
+    conns_drop_all(s);
+    conns_forget_sets(s);
+    s->tx_open = false;
+    s->dirty = false;
+    s->status = PROTO_STATUS_AUTOCOMMIT;
+    session_reply_ok(s, NULL);
+}
+
+/* COM_FIELD_LIST: to the first shard of the session's keyspace. */
+static void field_list(struct session *s, const uint8_t *p, size_t len)
+{
+    if (len < 2 || memchr(p + 1, 0, len - 1) == NULL) {
+        session_reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+        return;
+    }
+    if (session_refuse_lost_keyspace(s))
+        return;
+    const struct shardmap_keyspace *ks = s->ks ? s->ks : session_default_keyspace(s);
+    if (ks == NULL) {
+        session_reply_err(s, PROTO_ER_NO_DB, "3D000", "No database selected");
+        return;
+    }
+    struct plan *pl = s->w->plan;
+    const struct shardmap_shard *sh = &ks->shards[0];
+    if (session_plan_same(pl, s->ks, &sh, 1, (const char *)p + 1, len - 1) == -1) {
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return;
+    }
+    struct exec_opts o = {.kind = RELAY_KIND_FIELD_LIST, .com = PROTO_COM_FIELD_LIST};
+    exec_start(s, pl, &o);
 }
 
 static void statistics(struct session *s)
@@ -566,7 +332,7 @@ void session_on_command(struct session *s, const struct proto_msg *m)
         /* Over 16 MiB: the parser needs the payload in one piece. */
         joined = malloc(len);
         if (joined == NULL) {
-            reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+            session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
             return;
         }
         proto_message_join(buf_head(&s->in), m, joined);
@@ -574,7 +340,7 @@ void session_on_command(struct session *s, const struct proto_msg *m)
     }
     if (len == 0) {
         log_warn("client %s (session %u): empty command packet", s->peer, s->id);
-        reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+        session_reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
         return;
     }
     switch (p[0]) {
@@ -582,41 +348,33 @@ void session_on_command(struct session *s, const struct proto_msg *m)
         session_close(s);
         break;
     case PROTO_COM_PING:
-        reply_ok(s, NULL);
+        session_reply_ok(s, NULL);
         break;
     case PROTO_COM_QUERY:
-        query(s, p + 1, len - 1);
+        session_query(s, p + 1, len - 1);
         break;
     case PROTO_COM_INIT_DB:
-        init_db(s, (const char *)p + 1, len - 1);
+        session_init_db(s, (const char *)p + 1, len - 1);
         break;
     case PROTO_COM_FIELD_LIST:
-        if (len < 2 || memchr(p + 1, 0, len - 1) == NULL) {
-            reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
-            break;
-        }
-        forward(s, RELAY_KIND_FIELD_LIST);
+        field_list(s, p, len);
         break;
     case PROTO_COM_SET_OPTION:
         set_option(s, p, len);
         break;
     case PROTO_COM_RESET_CONNECTION:
-        if (s->be != NULL && s->be->st == BACKEND_ST_READY) {
-            s->dirty = false;
-            start_relay(s, buf_head(&s->in), s->cmd_wire, s->cmd_seq, RELAY_KIND_SIMPLE, NULL);
-        } else {
-            reply_ok(s, NULL);
-        }
+        reset_connection(s);
         break;
     case PROTO_COM_STATISTICS:
         statistics(s);
         break;
     case PROTO_COM_PROCESS_KILL:
         if (len != 5) {
-            reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
+            session_reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000",
+                              "Malformed communication packet");
             break;
         }
-        kill_connection(s, proto_u32(p + 1), false);
+        session_kill(s, proto_u32(p + 1), false);
         break;
     case 0x18: /* COM_STMT_SEND_LONG_DATA and COM_STMT_CLOSE have no */
     case 0x19: /* response; without a prepared statement they are no-ops */
@@ -624,9 +382,9 @@ void session_on_command(struct session *s, const struct proto_msg *m)
         break;
     default:
         log_info("client %s (session %u): unsupported command 0x%02x", s->peer, s->id, p[0]);
-        reply_err(s, PROTO_ER_UNKNOWN_COM, "08S01",
-                  "Unknown command: shardrouter does not support %s (0x%02x)", command_name(p[0]),
-                  p[0]);
+        session_reply_err(s, PROTO_ER_UNKNOWN_COM, "08S01",
+                          "Unknown command: shardrouter does not support %s (0x%02x)",
+                          command_name(p[0]), p[0]);
         break;
     }
     free(joined);

@@ -37,6 +37,8 @@ static const struct cfg_key cfg_keys[] = {
     {"shutdown_timeout_ms", CFG_INT, OFF(shutdown_timeout_ms), "10000", 0, 3600000, false},
     {"max_allowed_packet", CFG_INT64, OFF(max_allowed_packet), "67108864", 4096, 1073741824, false},
     {"allow_local_infile", CFG_BOOL, OFF(allow_local_infile), "false", 0, 0, false},
+    {"max_scatter_shards", CFG_INT, OFF(max_scatter_shards), "0", 0, 65536, false},
+    {"scatter_writes", CFG_BOOL, OFF(scatter_writes), "true", 0, 0, false},
     {"server_version", CFG_STR, OFF(server_version), "", 0, 0, false},
     {"default_keyspace", CFG_STR, OFF(default_keyspace), "", 0, 0, false},
     {"log_level", CFG_STR, OFF(log_level), "info", 0, 0, false},

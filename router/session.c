@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "exec.h"
 #include "log.h"
 #include "proto.h"
 #include "router.h"
@@ -79,7 +80,7 @@ void session_close(struct session *s)
         close(s->pl.fd);
         s->pl.fd = -1;
     }
-    session_drop_backend(s);
+    conns_drop_all(s);
     __atomic_sub_fetch(&s->w->router->nclients, 1, __ATOMIC_RELAXED);
 }
 
@@ -93,6 +94,9 @@ void session_reap(struct worker *w)
         shardmap_put(s->map);
         buf_free(&s->in);
         buf_free(&s->out);
+        buf_free(&s->sets);
+        exec_free(s);
+        free(s->conns);
         free(s);
     }
 }
@@ -103,7 +107,7 @@ void session_fail(struct session *s)
     if (s->st == SESSION_ST_DEAD)
         return;
     list_del(&s->tnode);
-    session_drop_backend(s);
+    conns_drop_all(s);
     s->st = SESSION_ST_CLOSING;
 }
 
@@ -258,23 +262,18 @@ void session_backend_lost(struct session *s, const char *why)
 
 static void command_done(struct session *s)
 {
+    struct backend *be = s->be;
+    if (be != NULL)
+        be->status = s->relay.status;
     s->status = s->relay.status;
-    if (s->new_ks != NULL) {
-        if (s->relay.err_code == 0) {
-            s->ks = s->new_ks;
-            s->ks_lost[0] = '\0';
-            /* The connection's default database is the new shard schema. */
-            snprintf(s->be->schema, sizeof(s->be->schema), "%s", s->ks->shards[0].schema);
-            s->be_stale = !session_backend_current(s);
-        }
-        s->new_ks = NULL;
-    }
+    if (s->tx_open || conns_in_trans(s))
+        s->status |= PROTO_STATUS_IN_TRANS;
     s->st = SESSION_ST_IDLE;
     /* Between commands, give back what one large command made grow (never
      * while streaming: that would allocate per flush). */
     buf_shrink(&s->in, SESSION_BUF_KEEP);
-    if (s->be != NULL)
-        backend_idle(s->be);
+    if (be != NULL)
+        backend_idle(be);
 }
 
 /* One step of relaying the backend's response. Returns 1/0 as step_client. */
@@ -341,6 +340,9 @@ void session_run(struct session *s)
         case SESSION_ST_FORWARD:
             progress = step_backend(s);
             break;
+        case SESSION_ST_EXEC:
+            progress = exec_step(s);
+            break;
         default:
             break;
         }
@@ -376,18 +378,28 @@ void session_backend_connected(struct session *s, struct backend *be)
 {
     if (s->st != SESSION_ST_CONNECTING)
         return;
-    session_register_backend(s);
-    s->st = SESSION_ST_IDLE; /* the command at the head of in runs again */
+    /* Once every connection the command needs is up, it runs again. */
+    for (int i = 0; i < s->nconns; i++)
+        if (s->conns[i]->st == BACKEND_ST_CONNECTING)
+            return;
+    s->st = SESSION_ST_IDLE;
     session_run(s);
 }
 
 void session_backend_failed(struct session *s, struct backend *be)
 {
+    bool waiting = s->st == SESSION_ST_CONNECTING;
+    for (int i = 0; i < s->nconns; i++)
+        if (s->conns[i] == be) {
+            s->conns[i] = s->conns[--s->nconns];
+            break;
+        }
     if (s->be == be)
         s->be = NULL;
-    session_reply_connect_error(s, be);
+    if (waiting)
+        session_reply_connect_error(s, be);
     backend_release(be);
-    if (s->st == SESSION_ST_CONNECTING) {
+    if (waiting) {
         session_command_done_local(s);
         session_run(s);
     }
@@ -395,25 +407,28 @@ void session_backend_failed(struct session *s, struct backend *be)
 
 void session_backend_io(struct session *s)
 {
-    struct backend *be = s->be;
-    if (be == NULL)
-        return;
-    if (s->st == SESSION_ST_FORWARD || s->st == SESSION_ST_INFILE) {
+    if (s->st == SESSION_ST_FORWARD || s->st == SESSION_ST_INFILE || s->st == SESSION_ST_EXEC) {
         session_run(s);
         return;
     }
-    if (s->st != SESSION_ST_IDLE || !be->rd_ready)
+    if (s->st != SESSION_ST_IDLE)
         return;
-    /* Nothing was asked: the server closed the connection (wait_timeout,
-     * KILL, shutdown), possibly after an unsolicited ERR. The session's
-     * server-side state is gone, so the client goes too. */
-    ssize_t n = backend_read(be, 0);
-    if (n == -2)
+    /* Nothing was asked: a server closed a connection (wait_timeout, KILL,
+     * shutdown), possibly after an unsolicited ERR. The session's state on
+     * it is gone, so the client goes too. */
+    for (int i = 0; i < s->nconns; i++) {
+        struct backend *be = s->conns[i];
+        if (be->st != BACKEND_ST_READY || !be->rd_ready)
+            continue;
+        ssize_t n = backend_read(be, 0);
+        if (n == -2)
+            continue;
+        log_warn("client %s (session %u): shard %s at %s closed an idle connection; closing the "
+                 "client connection too",
+                 s->peer, s->id, be->shard, be->addr);
+        session_close(s);
         return;
-    log_warn("client %s (session %u): shard %s at %s closed an idle connection; closing the "
-             "client connection too",
-             s->peer, s->id, be->shard, be->addr);
-    session_close(s);
+    }
 }
 
 void session_check_timeouts(struct worker *w)

@@ -16,6 +16,7 @@
 
 #include "backend.h"
 #include "classify.h"
+#include "plan.h"
 #include "log.h"
 #include "proto.h"
 #include "router.h"
@@ -118,7 +119,8 @@ int worker_init(struct worker *w, struct router *r, int id, char *err, size_t er
     list_init(&w->dead);
     list_init(&w->dead_backends);
     w->cls = calloc(1, sizeof(*w->cls));
-    if (w->cls == NULL) {
+    w->plan = calloc(1, sizeof(*w->plan));
+    if (w->cls == NULL || w->plan == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -175,6 +177,11 @@ void worker_deinit(struct worker *w)
     w->map = NULL;
     free(w->cls);
     w->cls = NULL;
+    if (w->plan != NULL)
+        plan_free(w->plan);
+    free(w->plan);
+    w->plan = NULL;
+    buf_free(&w->wire);
     if (w->listener.fd != -1)
         close(w->listener.fd);
     if (w->wake.fd != -1)

@@ -962,8 +962,19 @@ def use_other_server():
         cur.execute("USE x1")
         cur.execute("INSERT INTO t VALUES (2, 'via-x1')")
         c.close()
-        # a session that set a variable: refused (fail-closed), and it stays where it was
-        for setup in ("SET @x = 1", "SET @@session.sql_mode = ''"):
+        # replayable SETs (user variables with constant values, system
+        # variables) follow the session to the other server
+        c = r.connect(database="x0", autocommit=True)
+        cur = c.cursor()
+        cur.execute("SET @x = 1")
+        cur.execute("SET @@session.sql_mode = 'ANSI_QUOTES'")
+        cur.execute("USE x1")
+        cur.execute("SELECT src, @x, @@sql_mode, @@port FROM t WHERE id = 1")
+        eq(cur.fetchall(), (("shard1", 1, "ANSI_QUOTES", port(1)),), "SETs replayed after USE x1")
+        c.close()
+        # state that cannot be replayed pins the session: the switch is
+        # refused (fail-closed), and it stays where it was
+        for setup in ("SELECT @y := 7", "CREATE TEMPORARY TABLE tmp_x (a INT)"):
             c = r.connect(database="x0", autocommit=True)
             cur = c.cursor()
             cur.execute(setup)
@@ -979,8 +990,8 @@ def use_other_server():
                 raise AssertionError("COM_INIT_DB x1 succeeded after %s" % setup)
             except pymysql.MySQLError as e:
                 eq(e.args[0], 1235, "error code of COM_INIT_DB x1 after %s" % setup)
-            cur.execute("SELECT src, @x, @@port FROM t")
-            eq(cur.fetchall(), (("shard0", 1 if setup.startswith("SET @x") else None, port(0)),),
+            cur.execute("SELECT src, @y, @@port FROM t")
+            eq(cur.fetchall(), (("shard0", 7 if setup.startswith("SELECT @y") else None, port(0)),),
                "the session after the refused switch")
             c.close()
         # an open transaction: refused too

@@ -745,11 +745,142 @@ static void test_capacity(void **state)
     assert_false(out.tables[0].pinned);
 }
 
+/* ---- positions and spans for the planner --------------------------------- */
+
+/* What the planner rewrites, rendered: positions as the rest of the text
+ * from there ("-" when NULL), spans as text ("" when empty), pin spans per
+ * table separated by '|', INSERT row spans of the values separated by '|'. */
+struct span_case {
+    const char *sql;
+    const char *items_rest;
+    const char *order_rest;
+    const char *order_clause;
+    const char *limit_clause;
+    const char *pins;
+    const char *rows;
+    uint32_t fset;
+};
+
+static void put_pos(struct buf *b, const char *sql, const char *p)
+{
+    if (p == NULL)
+        put(b, "-");
+    else
+        put(b, "%s", sql + (p - sql));
+}
+
+static void check_spans(const struct span_case *sc, char *err, size_t errlen)
+{
+    static struct cls out;
+    size_t len = strlen(sc->sql);
+    char *sql = malloc(len + 1);
+    assert_non_null(sql);
+    memcpy(sql, sc->sql, len + 1);
+    memset(&out, 0x5a, sizeof(out));
+    classify(&out, "SELECT a FROM t WHERE id IN (1, 2) ORDER BY a LIMIT 1", 53, 0, lookup, NULL);
+    classify(&out, sql, len, 0, lookup, NULL);
+    struct buf b = {.n = 0};
+    b.s[0] = '\0';
+    put_pos(&b, sql, out.items_end);
+    put(&b, "#");
+    put_pos(&b, sql, out.order_at);
+    put(&b, "#");
+    put_span(&b, out.order_clause);
+    put(&b, "#");
+    put_span(&b, out.limit_clause);
+    put(&b, "#");
+    for (unsigned i = 0; i < out.ntables; i++) {
+        put(&b, "%s", i ? "|" : "");
+        put_span(&b, out.tables[i].pin_span);
+    }
+    put(&b, "#");
+    for (unsigned i = 0; i < out.nvalues; i++) {
+        put(&b, "%s", i ? "|" : "");
+        put_span(&b, out.values[i].row);
+    }
+    char want[2048];
+    snprintf(want, sizeof(want), "%s#%s#%s#%s#%s#%s", sc->items_rest, sc->order_rest,
+             sc->order_clause, sc->limit_clause, sc->pins, sc->rows);
+    err[0] = '\0';
+    if (strcmp(b.s, want) != 0)
+        snprintf(err, errlen, "got  \"%s\"\n  want \"%s\"", b.s, want);
+    else if ((out.flags & sc->fset) != sc->fset)
+        snprintf(err, errlen, "flags 0x%x, want 0x%x set", out.flags, sc->fset);
+    free(sql);
+}
+
+static void test_spans(void **state)
+{
+    static const struct span_case sc[] = {
+        /* the plain block: every position */
+        {"SELECT a, b AS x FROM t WHERE id IN (1, 2,3) ORDER BY a DESC, 2 LIMIT 5, 10",
+         " FROM t WHERE id IN (1, 2,3) ORDER BY a DESC, 2 LIMIT 5, 10",
+         " ORDER BY a DESC, 2 LIMIT 5, 10", "ORDER BY a DESC, 2", "LIMIT 5, 10", "1, 2,3", "||", 0},
+        {"SELECT a FROM t WHERE id = -5 GROUP BY a HAVING COUNT(*) > 1 LIMIT 3 OFFSET 2 FOR UPDATE",
+         " FROM t WHERE id = -5 GROUP BY a HAVING COUNT(*) > 1 LIMIT 3 OFFSET 2 FOR UPDATE",
+         " LIMIT 3 OFFSET 2 FOR UPDATE", "", "LIMIT 3 OFFSET 2", "-5", "", 0},
+        {"SELECT * FROM t", " FROM t", "", "", "", "", "", 0},
+        {"SELECT c FROM t WHERE id = _utf8mb4'7' ORDER BY c",
+         " FROM t WHERE id = _utf8mb4'7' ORDER BY c", " ORDER BY c", "ORDER BY c", "",
+         "_utf8mb4'7'", "", 0},
+        {"SELECT c FROM t WHERE 7 = id", " FROM t WHERE 7 = id", "", "", "", "7", "", 0},
+        {"SELECT c FROM t OFFSET 4 ROWS FETCH FIRST 3 ROWS ONLY",
+         " FROM t OFFSET 4 ROWS FETCH FIRST 3 ROWS ONLY", " OFFSET 4 ROWS FETCH FIRST 3 ROWS ONLY",
+         "", "OFFSET 4 ROWS FETCH FIRST 3 ROWS ONLY", "", "", 0},
+        {"WITH w AS (SELECT 1 AS n) SELECT n FROM w ORDER BY n", " FROM w ORDER BY n",
+         " ORDER BY n", "ORDER BY n", "", "", "", 0},
+        /* a subquery's clauses are not the statement's */
+        {"SELECT a FROM (SELECT a FROM t ORDER BY a LIMIT 2) d WHERE a > 1",
+         " FROM (SELECT a FROM t ORDER BY a LIMIT 2) d WHERE a > 1", "", "", "", "", "", 0},
+        /* several predicates: no one list */
+        {"SELECT a FROM t WHERE id IN (1, 2) AND id IN (2, 3)",
+         " FROM t WHERE id IN (1, 2) AND id IN (2, 3)", "", "", "", "", "", 0},
+        {"SELECT a FROM t WHERE id = 1 OR id = 2", " FROM t WHERE id = 1 OR id = 2", "", "", "", "",
+         "|", 0},
+        {"SELECT a FROM t WHERE (id IN (4, 5)) AND a = 1", " FROM t WHERE (id IN (4, 5)) AND a = 1",
+         "", "", "", "4, 5", "|", 0},
+        {"SELECT * FROM users u JOIN orders o ON o.user_id = u.id WHERE u.id IN (1, 2) AND "
+         "o.user_id = 3",
+         " FROM users u JOIN orders o ON o.user_id = u.id WHERE u.id IN (1, 2) AND o.user_id = 3",
+         "", "", "", "1, 2|3", "||", 0},
+        /* parenthesized and set operations: no positions */
+        {"(SELECT a FROM t ORDER BY a) LIMIT 5", "-", "-", "", "", "", "", 0},
+        {"SELECT a FROM t UNION SELECT b FROM u ORDER BY 1", "-", "-", "", "", "|", "", 0},
+        /* INSERT rows */
+        {"INSERT INTO t (a, id) VALUES (1, 10), ROW(2, 20),(3,'x') ON DUPLICATE KEY UPDATE a = 1",
+         "-", "-", "", "", "", "(1, 10)|ROW(2, 20)|(3,'x')", 0},
+        {"REPLACE INTO users (id) VALUES (5)", "-", "-", "", "", "", "(5)", 0},
+        {"INSERT INTO t (a) VALUES (1), (2)", "-", "-", "", "", "", "", 0},
+        {"INSERT INTO t SET id = 4, a = 1", "-", "-", "", "", "", "", 0},
+        {"INSERT INTO t (id) VALUES (1) RETURNING id", "-", "-", "", "", "", "(1)",
+         CLS_F_RETURNING},
+        /* UPDATE / DELETE */
+        {"UPDATE t SET a = 1 WHERE id IN (1,2) ORDER BY a LIMIT 1", "-", "-", "", "", "1,2", "|",
+         CLS_F_DML_LIMIT},
+        {"DELETE FROM t WHERE id = 3 LIMIT 1 RETURNING a", "-", "-", "", "", "3", "",
+         CLS_F_DML_LIMIT | CLS_F_RETURNING},
+    };
+    int failed = 0;
+    for (size_t i = 0; i < ARRAY_LEN(sc); i++) {
+        char err[8192];
+        check_spans(&sc[i], err, sizeof(err));
+        if (err[0] != '\0') {
+            print_error("[%zu] \"%s\":\n  %s\n", i, sc[i].sql, err);
+            failed++;
+        }
+    }
+    if (failed)
+        fail_msg("%d of %zu statements differ", failed, ARRAY_LEN(sc));
+    struct cls_span x = {"a . `B`", 7}, y = {"A.b", 3}, z = {"a.c", 3};
+    assert_true(cls_span_same(x, y, 0));
+    assert_false(cls_span_same(x, z, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table), cmocka_unit_test(test_split),    cmocka_unit_test(test_name),
-        cmocka_unit_test(test_lexer), cmocka_unit_test(test_capacity),
+        cmocka_unit_test(test_lexer), cmocka_unit_test(test_capacity), cmocka_unit_test(test_spans),
     };
     return cmocka_run_group_tests_name("classify_impl", tests, NULL, NULL);
 }

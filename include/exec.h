@@ -1,0 +1,87 @@
+/*
+ * exec — runs one planned statement on the session's backend connections.
+ *
+ * A session keeps one backend connection per shard it used (a server and
+ * a schema: several shards may share a server), for its whole life. Before
+ * a statement, a connection may need setup commands, sent one at a time
+ * and answered with OK: COM_SET_OPTION when the client's multi-statement
+ * option differs, the session's replayable SET statements it has not run
+ * yet (a connection opened late gets them all), and the BEGIN of a
+ * transaction that the session opened before touching this shard.
+ *
+ * Then: a statement for one target with nothing to combine goes through
+ * the relay (see relay.h) packet for packet; statements for several
+ * targets are sent to all at once and their answers combined by the merge
+ * engine (see merge.h), or their OKs added up.
+ */
+#ifndef EXEC_H
+#define EXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plan.h"
+#include "relay.h"
+
+struct session;
+struct backend;
+
+/* ---- the session's connections (conns.c) ------------------------------ */
+
+/*
+ * A connection of the session to shard's server for a statement (schema:
+ * the database the statement needs, "" for none; a setup step switches a
+ * connection's schema when it differs). taken[0..ntaken) are connections
+ * this statement already uses: a second target on the same server gets
+ * another connection. Prefers one whose schema matches. Starts a new one
+ * when needed; NULL when out of memory. The result may be READY,
+ * CONNECTING or DEAD (then not kept: the caller reports be->error and
+ * releases it).
+ */
+struct backend *conns_get(struct session *s, const struct shardmap_shard *shard, const char *schema,
+                          struct backend *const *taken, int ntaken);
+
+/* Forget and release one connection / all of them. */
+void conns_drop(struct session *s, struct backend *be);
+void conns_drop_all(struct session *s);
+
+/* Is any connection of the session inside a transaction? */
+bool conns_in_trans(const struct session *s);
+
+/* Remember a SET statement every connection of the session must run (now
+ * or when it opens). Returns 0 or -1 (out of memory). */
+int conns_record_set(struct session *s, const char *sql, size_t len);
+
+/* Forget the recorded SET statements (COM_RESET_CONNECTION). */
+void conns_forget_sets(struct session *s);
+
+/* ---- running a statement (exec.c) --------------------------------------- */
+
+/*
+ * Run plan p (built for the command at the head of the session's input)
+ * on its targets (see struct exec_opts). Sends the
+ * answer or an error to the client eventually; the session's state says
+ * where it is (CONNECTING: waits for connections and then runs the command
+ * again; EXEC: setup or gathering; FORWARD: relaying one target).
+ */
+struct exec_opts {
+    enum relay_kind kind; /* how a single target's answer is relayed */
+    uint8_t com;          /* the command to send with each target's text */
+    bool begin;           /* open the session's pending transaction on targets first */
+    bool record_set;      /* a SET every later connection must replay, on success */
+    /* When set: run on these connections of the session (READY, one per
+     * target) as they are, instead of finding connections to the targets'
+     * shards (then targets[i].shard may be NULL). */
+    struct backend *const *use;
+};
+void exec_start(struct session *s, const struct plan *p, const struct exec_opts *o);
+
+/* Progress on a session in SESSION_ST_EXEC. Returns 1 when something
+ * happened, 0 when it waits for I/O. */
+int exec_step(struct session *s);
+
+/* Free what the session's executor holds. */
+void exec_free(struct session *s);
+
+#endif

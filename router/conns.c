@@ -1,0 +1,121 @@
+/* conns — the backend connections of a session and the SET statements
+ * every one of them must run. See include/exec.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "exec.h"
+#include "registry.h"
+#include "router.h"
+#include "session_int.h"
+
+static bool is_taken(const struct backend *be, struct backend *const *taken, int ntaken)
+{
+    for (int i = 0; i < ntaken; i++)
+        if (taken[i] == be)
+            return true;
+    return false;
+}
+
+/* A connection to addr not taken by this statement, preferring one whose
+ * schema is already the one wanted. */
+static struct backend *find(const struct session *s, const char *addr, const char *schema,
+                            struct backend *const *taken, int ntaken)
+{
+    struct backend *any = NULL;
+    for (int i = 0; i < s->nconns; i++) {
+        struct backend *be = s->conns[i];
+        if (strcmp(be->addr, addr) != 0 || is_taken(be, taken, ntaken))
+            continue;
+        if (strcmp(be->schema, schema) == 0)
+            return be;
+        if (any == NULL)
+            any = be;
+    }
+    return any;
+}
+
+struct backend *conns_get(struct session *s, const struct shardmap_shard *shard, const char *schema,
+                          struct backend *const *taken, int ntaken)
+{
+    struct router *r = s->w->router;
+    char addr[300];
+    snprintf(addr, sizeof(addr), "%s:%d", shard->primary.host, shard->primary.port);
+    struct backend *be = find(s, addr, schema, taken, ntaken);
+    if (be != NULL)
+        return be;
+    if (s->nconns == s->conns_cap) {
+        uint16_t cap = s->conns_cap ? (uint16_t)(s->conns_cap * 2) : 4;
+        struct backend **c = realloc(s->conns, cap * sizeof(*c));
+        if (c == NULL)
+            return NULL;
+        s->conns = c;
+        s->conns_cap = cap;
+    }
+    struct backend_params bp = {
+        .user = r->cfg->backend_user,
+        .password = r->cfg->backend_password,
+        .connect_timeout_ms = r->cfg->backend_connect_timeout_ms,
+        .schema = schema,
+        .charset = s->charset,
+        .found_rows = (s->caps & PROTO_CAP_FOUND_ROWS) != 0,
+        .multi_statements = s->multi_statements,
+        .local_infile = r->cfg->allow_local_infile,
+    };
+    be = backend_connect(s->w, s, shard, &bp);
+    if (be == NULL || be->st == BACKEND_ST_DEAD)
+        return be;
+    s->conns[s->nconns++] = be;
+    return be;
+}
+
+void conns_drop(struct session *s, struct backend *be)
+{
+    for (int i = 0; i < s->nconns; i++) {
+        if (s->conns[i] != be)
+            continue;
+        s->conns[i] = s->conns[--s->nconns];
+        break;
+    }
+    if (s->be == be)
+        s->be = NULL;
+    if (s->reg_be == be) {
+        registry_del(s->w->router->reg, s->id);
+        s->reg_be = NULL;
+    }
+    backend_release(be);
+}
+
+void conns_drop_all(struct session *s)
+{
+    while (s->nconns > 0)
+        conns_drop(s, s->conns[s->nconns - 1]);
+    s->be = NULL;
+    s->dirty = false;
+}
+
+bool conns_in_trans(const struct session *s)
+{
+    for (int i = 0; i < s->nconns; i++)
+        if (s->conns[i]->st == BACKEND_ST_READY && (s->conns[i]->status & PROTO_STATUS_IN_TRANS))
+            return true;
+    return false;
+}
+
+int conns_record_set(struct session *s, const char *sql, size_t len)
+{
+    uint32_t n = (uint32_t)len;
+    if (buf_append(&s->sets, &n, sizeof(n)) == -1 || buf_append(&s->sets, sql, len) == -1)
+        return -1;
+    s->nsets++;
+    return 0;
+}
+
+void conns_forget_sets(struct session *s)
+{
+    buf_free(&s->sets);
+    s->nsets = 0;
+    for (int i = 0; i < s->nconns; i++)
+        s->conns[i]->replayed = 0;
+}

@@ -1,0 +1,528 @@
+/* route — a COM_QUERY from classification to execution.
+ *
+ * The router answers some statements itself (USE, a transaction's BEGIN in
+ * a sharded keyspace, COMMIT with nothing to commit), translates KILL,
+ * checks LOAD DATA LOCAL, sends a SET to every connection of the session
+ * (and keeps it for connections opened later), refuses what a sharded
+ * keyspace cannot serve, refuses transactions that would span shards
+ * (cross_shard_transactions = refuse), and plans and runs the rest. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "classify.h"
+#include "exec.h"
+#include "log.h"
+#include "plan.h"
+#include "registry.h"
+#include "router.h"
+#include "session_int.h"
+#include "stmt.h"
+
+/* ---- plans the router builds itself -------------------------------------- */
+
+static int plan_text(struct plan *p, const char *text, size_t len)
+{
+    if (len > p->text_cap) {
+        char *t = realloc(p->text, len);
+        if (t == NULL)
+            return -1;
+        p->text = t;
+        p->text_cap = len;
+    }
+    if (len > 0)
+        memcpy(p->text, text, len);
+    p->text_len = len;
+    return 0;
+}
+
+/* The same text for n targets (shards, or NULL with exec_opts.use). */
+int session_plan_same(struct plan *p, const struct shardmap_keyspace *ks,
+                      const struct shardmap_shard *const *shards, int n, const char *text,
+                      size_t len)
+{
+    p->kind = PLAN_ROUTE;
+    p->flags = 0;
+    p->ks = ks;
+    p->ntargets = (uint16_t)n;
+    memset(&p->merge, 0, sizeof(p->merge));
+    p->merge.kind = n == 1 ? PLAN_MERGE_NONE : PLAN_MERGE_SAME;
+    for (int i = 0; i < n; i++) {
+        p->targets[i].shard = shards ? shards[i] : NULL;
+        p->targets[i].sql_off = 0;
+        p->targets[i].sql_len = (uint32_t)len;
+        p->targets[i].original = false;
+    }
+    return plan_text(p, text, len);
+}
+
+static void run(struct session *s, struct plan *p, enum relay_kind kind, uint8_t com,
+                struct backend *const *use, bool record_set)
+{
+    struct exec_opts o = {
+        .kind = kind, .com = com, .begin = s->tx_open, .record_set = record_set, .use = use};
+    exec_start(s, p, &o);
+}
+
+/* ---- the classifier's view of the shard map ------------------------------- */
+
+static bool lookup_sharded(void *ctx, const char *schema, const char *name, const char **key)
+{
+    const struct session *s = ctx;
+    const struct shardmap_keyspace *ks = schema[0] ? shardmap_keyspace(s->map, schema) : s->ks;
+    if (ks == NULL || !ks->sharded)
+        return false;
+    const struct shardmap_table *t = shardmap_table(ks, name);
+    if (t == NULL)
+        return false;
+    *key = t->key;
+    return true;
+}
+
+/* Could the statement leave state on its connection that another connection
+ * would not have (variables, temporary tables, locks, results that
+ * LAST_INSERT_ID() reads later)? Reading such state does not count; an open
+ * transaction does not either (the server's status flag says when it
+ * ends); anything not fully understood does. */
+static bool leaves_state(const struct cls *c)
+{
+    uint32_t ignore = CLS_S_USER_VAR_READ | CLS_S_DEPENDS;
+    if (c->kind == CLS_BEGIN || c->kind == CLS_COMMIT || c->kind == CLS_ROLLBACK)
+        ignore |= CLS_S_TX_BEGIN | CLS_S_TX_END;
+    if (c->session & ~ignore)
+        return true;
+    return (c->flags & (CLS_F_WRITE | CLS_F_PARTIAL | CLS_F_INTO | CLS_F_SIDE_EFFECT_FN)) != 0;
+}
+
+/* A SET every connection can run again with the same effect: session
+ * variables, names, autocommit, transaction characteristics, user
+ * variables given values that do not depend on data. */
+static bool replayable_set(const struct cls *c)
+{
+    uint32_t ok = CLS_S_SYSVAR | CLS_S_NAMES | CLS_S_AUTOCOMMIT | CLS_S_TX_CHARS | CLS_S_USER_VAR |
+                  CLS_S_USER_VAR_READ;
+    return c->kind == CLS_SET &&
+           !(c->flags & (CLS_F_PARTIAL | CLS_F_SUBQUERY | CLS_F_SIDE_EFFECT_FN | CLS_F_WRITE)) &&
+           (c->session & ~ok) == 0;
+}
+
+/* What a sharded keyspace cannot keep across its connections. */
+static const char *pinning_effect(const struct cls *c)
+{
+    if (c->session & CLS_S_TEMP_TABLE)
+        return "temporary tables";
+    if (c->session & CLS_S_LOCK)
+        return "GET_LOCK() and other named locks";
+    if (c->session & CLS_S_PREPARE)
+        return "SQL-level PREPARE/EXECUTE";
+    if (c->session & CLS_S_LOCK_TABLES)
+        return "LOCK TABLES";
+    if (c->kind != CLS_SET && (c->session & CLS_S_USER_VAR))
+        return "assigning user variables inside a statement (use SET @var = ...)";
+    return NULL;
+}
+
+/* ---- what a COM_QUERY text holds ----------------------------------------- */
+
+struct query_look {
+    int nstmts;
+    bool use; /* the text is exactly one USE: db */
+    char db[STMT_NAME_MAX + 1];
+    bool load_local; /* some statement is LOAD DATA LOCAL */
+    bool kill;       /* some statement is a KILL */
+    bool stateful;   /* some statement may leave session state behind */
+    bool qualified;  /* every table named has a database qualifier */
+};
+
+/* Classify every statement; w->cls keeps the last one. */
+static void look(struct session *s, const char *sql, size_t len, struct query_look *q)
+{
+    struct cls *c = s->w->cls;
+    size_t pos = 0, start, n;
+    int rc;
+    bool first_use = false;
+    memset(q, 0, sizeof(*q));
+    q->qualified = true;
+    while ((rc = cls_next_statement(sql, len, 0, &pos, &start, &n)) == 1) {
+        classify(c, sql + start, n, 0, lookup_sharded, s);
+        if (c->kind == CLS_EMPTY)
+            continue;
+        if (++q->nstmts == 1 && c->kind == CLS_USE)
+            first_use = cls_name(c->tables[0].schema, q->db, sizeof(q->db)) == 0;
+        q->load_local |= c->kind == CLS_LOAD_DATA && (c->flags & CLS_F_LOCAL);
+        q->kill |= c->kind == CLS_KILL;
+        q->stateful |= leaves_state(c);
+        for (int i = 0; i < c->ntables; i++)
+            if (!(c->tables[i].flags & CLS_T_CTE) && c->tables[i].schema.len == 0)
+                q->qualified = false;
+    }
+    if (rc == -1)
+        q->stateful = true; /* does not tokenize: the server will say why */
+    q->use = first_use && q->nstmts == 1;
+}
+
+/* ---- KILL ----------------------------------------------------------------- */
+
+/* KILL with the id the client saw in a greeting: KILL the server thread
+ * serving that connection, from this session's connection to that server. */
+void session_kill(struct session *s, unsigned long long id, bool query_only)
+{
+    char addr[300], sql[64];
+    unsigned long tid;
+    if (id > UINT32_MAX ||
+        registry_get(s->w->router->reg, (uint32_t)id, addr, sizeof(addr), &tid) == -1) {
+        session_reply_err(s, PROTO_ER_NO_SUCH_THREAD, "HY000", "Unknown thread id: %llu", id);
+        return;
+    }
+    /* Any shard on that server will do: KILL needs no database. */
+    const struct shardmap_shard *sh = NULL;
+    for (int k = 0; k < s->map->nkeyspaces && sh == NULL; k++)
+        for (int i = 0; i < s->map->keyspaces[k].nshards && sh == NULL; i++) {
+            const struct shardmap_shard *c = &s->map->keyspaces[k].shards[i];
+            char a[300];
+            snprintf(a, sizeof(a), "%s:%d", c->primary.host, c->primary.port);
+            if (strcmp(a, addr) == 0)
+                sh = c;
+        }
+    if (sh == NULL) {
+        session_reply_err(s, PROTO_ER_NO_SUCH_THREAD, "HY000",
+                          "Unknown thread id: %llu (its server %s is not in shard map version "
+                          "%llu)",
+                          id, addr, (unsigned long long)s->map->version);
+        return;
+    }
+    int n = snprintf(sql, sizeof(sql), "KILL %s%lu", query_only ? "QUERY " : "", tid);
+    struct plan *p = s->w->plan;
+    if (session_plan_same(p, NULL, &sh, 1, sql, (size_t)n) == -1) {
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return;
+    }
+    run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, NULL, false);
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+/* "host:port/schema" of a connection or a target, to compare them. */
+static void place_of_conn(const struct backend *be, char *dst, size_t len)
+{
+    snprintf(dst, len, "%s/%s", be->addr, be->schema);
+}
+
+static void place_of_shard(const struct shardmap_shard *sh, char *dst, size_t len)
+{
+    snprintf(dst, len, "%s:%d/%s", sh->primary.host, sh->primary.port, sh->schema);
+}
+
+/* Inside a transaction, would p make it span more than one shard? Fills
+ * where with the two places when it would. */
+static bool spans_shards(const struct session *s, const struct plan *p, char *where, size_t len)
+{
+    char first[400] = "", other[400];
+    if (!s->tx_open && !conns_in_trans(s))
+        return false;
+    for (int i = 0; i < s->nconns; i++) {
+        if (!(s->conns[i]->status & PROTO_STATUS_IN_TRANS))
+            continue;
+        place_of_conn(s->conns[i], other, sizeof(other));
+        if (first[0] == '\0')
+            snprintf(first, sizeof(first), "%s", other);
+        else if (strcmp(first, other) != 0)
+            goto spans;
+    }
+    for (int i = 0; i < p->ntargets; i++) {
+        place_of_shard(p->targets[i].shard, other, sizeof(other));
+        if (first[0] == '\0')
+            snprintf(first, sizeof(first), "%s", other);
+        else if (strcmp(first, other) != 0)
+            goto spans;
+    }
+    return false;
+spans:
+    snprintf(where, len, "%s and %s", first, other);
+    return true;
+}
+
+/* Send the text to every connection inside a transaction (each must
+ * succeed). Returns false, sending nothing, when there is none. */
+static bool to_open_conns(struct session *s, const char *sql, size_t len)
+{
+    struct backend *use[PLAN_MAX_TARGETS];
+    int n = 0;
+    for (int i = 0; i < s->nconns && n < PLAN_MAX_TARGETS; i++)
+        if (s->conns[i]->st == BACKEND_ST_READY && (s->conns[i]->status & PROTO_STATUS_IN_TRANS))
+            use[n++] = s->conns[i];
+    if (n == 0)
+        return false;
+    struct plan *p = s->w->plan;
+    if (session_plan_same(p, NULL, NULL, n, sql, len) == -1) {
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return true;
+    }
+    run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, use, false);
+    return true;
+}
+
+/* COMMIT / ROLLBACK in a sharded keyspace: to the connections in a
+ * transaction, or answered here when the transaction never touched a
+ * shard. */
+static void end_transaction(struct session *s, const char *sql, size_t len)
+{
+    s->tx_open = false;
+    if (!to_open_conns(s, sql, len)) {
+        s->status &= (uint16_t)~PROTO_STATUS_IN_TRANS;
+        session_reply_ok(s, NULL);
+    }
+}
+
+/* SAVEPOINT, ROLLBACK TO, RELEASE SAVEPOINT in a sharded keyspace: to every
+ * connection of the transaction. */
+static void savepoint(struct session *s, const char *sql, size_t len)
+{
+    if (to_open_conns(s, sql, len))
+        return;
+    session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                      "savepoints in sharded keyspace '%s' must follow a statement of the "
+                      "transaction that touched a shard (the router opens the transaction on a "
+                      "shard at its first statement)",
+                      s->ks->name);
+}
+
+/* BEGIN in a sharded keyspace: nothing to send until a statement picks its
+ * shard; the BEGIN goes there first. */
+static void begin_lazily(struct session *s, const char *sql, size_t len)
+{
+    if (len >= sizeof(s->tx_begin)) {
+        session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                          "this BEGIN / START TRANSACTION statement is too long for the router "
+                          "(over %zu bytes)",
+                          sizeof(s->tx_begin) - 1);
+        return;
+    }
+    memcpy(s->tx_begin, sql, len);
+    s->tx_begin[len] = '\0';
+    s->tx_open = true;
+    s->status |= PROTO_STATUS_IN_TRANS;
+    session_reply_ok(s, NULL);
+}
+
+/* ---- SET ------------------------------------------------------------------ */
+
+/* A replayable SET: run on every connection of the session (or, with none
+ * yet, on the one its statements would use), and kept for connections
+ * opened later. */
+static void set_everywhere(struct session *s, const char *sql, size_t len,
+                           const struct shardmap_keyspace *ks)
+{
+    struct backend *use[PLAN_MAX_TARGETS];
+    int n = 0;
+    for (int i = 0; i < s->nconns && n < PLAN_MAX_TARGETS; i++)
+        if (s->conns[i]->st == BACKEND_ST_READY)
+            use[n++] = s->conns[i];
+    struct plan *p = s->w->plan;
+    int rc;
+    if (n > 0) {
+        rc = session_plan_same(p, NULL, NULL, n, sql, len);
+    } else {
+        if (ks == NULL) {
+            session_reply_err(s, PROTO_ER_NO_DB, "3D000",
+                              "No database selected (and the shard map has no unsharded "
+                              "keyspace to run this SET on); select a keyspace with USE");
+            return;
+        }
+        const struct shardmap_shard *sh = &ks->shards[0];
+        rc = session_plan_same(p, s->ks, &sh, 1, sql, len);
+    }
+    if (rc == -1) {
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return;
+    }
+    run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, n > 0 ? use : NULL, true);
+}
+
+/* ---- the way in ----------------------------------------------------------- */
+
+/* Multi-statement text, or a session without a keyspace: the whole text to
+ * one shard, unchanged (an unsharded keyspace, or the default one without a
+ * database selected). */
+static void whole_text(struct session *s, const struct query_look *q, const char *sql, size_t len)
+{
+    const struct shardmap_keyspace *ks = s->ks ? s->ks : session_default_keyspace(s);
+    if (ks == NULL) {
+        session_reply_err(s, PROTO_ER_NO_DB, "3D000",
+                          "No database selected (and the shard map has no unsharded keyspace to "
+                          "send statements without one to); select a keyspace with USE");
+        return;
+    }
+    if (ks->sharded) {
+        session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                          "keyspace '%s' is sharded: send its statements one at a time, not "
+                          "several in one query (shard map version %llu)",
+                          ks->name, (unsigned long long)s->map->version);
+        return;
+    }
+    const struct shardmap_shard *sh = &ks->shards[0];
+    struct plan *p = s->w->plan;
+    if (session_plan_same(p, s->ks, &sh, 1, sql, len) == -1) {
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return;
+    }
+    if (q->stateful)
+        s->dirty = true;
+    run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, NULL, false);
+}
+
+static bool refuse_special(struct session *s, const struct query_look *q, const char *sql,
+                           size_t len)
+{
+    const struct config *cfg = s->w->router->cfg;
+    if (q->load_local && !cfg->allow_local_infile) {
+        session_reply_err(s, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
+                          "LOAD DATA LOCAL INFILE is disabled in shardrouter; set "
+                          "allow_local_infile = true in its configuration to allow it");
+        return true;
+    }
+    if (q->load_local && !(s->caps & PROTO_CAP_LOCAL_FILES)) {
+        /* The server would ask this client for a file it cannot send. */
+        session_reply_err(s, PROTO_ER_NOT_ALLOWED_COMMAND, "42000",
+                          "LOAD DATA LOCAL INFILE: the client did not enable local infile "
+                          "(CLIENT_LOCAL_FILES); enable it in the client's connection options");
+        return true;
+    }
+    if (q->use) {
+        session_init_db(s, q->db, strlen(q->db));
+        return true;
+    }
+    if (q->kill) {
+        struct stmt_peek pk;
+        stmt_peek(sql, len, 0, &pk);
+        if (pk.kill_mappable && q->nstmts == 1)
+            session_kill(s, pk.kill_id, pk.kill_query);
+        else
+            session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                              "shardrouter translates only KILL [CONNECTION | QUERY] <connection "
+                              "id>, alone in its query (all client connections share server "
+                              "accounts, so KILL USER, KILL QUERY ID and server thread ids cannot "
+                              "be passed on)");
+        return true;
+    }
+    return false;
+}
+
+/* One statement through the planner. */
+static void planned(struct session *s, const struct cls *c, const char *sql, size_t len)
+{
+    const struct config *cfg = s->w->router->cfg;
+    struct plan *p = s->w->plan;
+    struct plan_env env = {.map = s->map,
+                           .ks = s->ks,
+                           .lexflags = 0,
+                           .max_scatter_shards = cfg->max_scatter_shards,
+                           .scatter_writes = cfg->scatter_writes};
+    plan_build(p, c, sql, len, &env);
+    if (p->kind == PLAN_REFUSE) {
+        session_reply_err(s, p->err_code, p->err_state, "%s", p->err_msg);
+        return;
+    }
+    const struct shardmap_keyspace *ks = p->ks ? p->ks : s->ks;
+    if (ks != NULL && ks->sharded) {
+        const char *what = pinning_effect(c);
+        if (what != NULL) {
+            session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                              "%s cannot be used in sharded keyspace '%s': the session's "
+                              "statements run on several connections (shard map version %llu)",
+                              what, ks->name, (unsigned long long)s->map->version);
+            return;
+        }
+    }
+    char where[820];
+    if (p->ntargets > 0 && spans_shards(s, p, where, sizeof(where))) {
+        session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                          "this statement would make the open transaction span shards (%s); "
+                          "cross_shard_transactions = refuse: COMMIT first, or run it outside "
+                          "the transaction",
+                          where);
+        return;
+    }
+    if (p->ntargets == 0) {
+        /* Statements the planner leaves to the router that none of the
+         * paths above took: never pretend they ran. */
+        session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                          "shardrouter cannot run this statement here (shard map version %llu)",
+                          (unsigned long long)s->map->version);
+        return;
+    }
+    run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, NULL, false);
+}
+
+void session_query(struct session *s, const uint8_t *text, size_t len)
+{
+    const char *sql = (const char *)text;
+    struct query_look q;
+    look(s, sql, len, &q);
+    if (refuse_special(s, &q, sql, len) || session_refuse_lost_keyspace(s))
+        return;
+    const struct cls *c = s->w->cls;
+    const struct shardmap_keyspace *ks = s->ks ? s->ks : session_default_keyspace(s);
+    bool sharded = s->ks != NULL && s->ks->sharded;
+    if (q.nstmts != 1 || (s->ks == NULL && !q.qualified)) {
+        whole_text(s, &q, sql, len);
+        return;
+    }
+    switch (c->kind) {
+    case CLS_SET:
+        if (replayable_set(c)) {
+            set_everywhere(s, sql, len, ks);
+            return;
+        }
+        break;
+    case CLS_BEGIN:
+        if (!sharded)
+            break;
+        /* BEGIN inside a transaction commits it first, on each shard. */
+        if (to_open_conns(s, sql, len)) {
+            s->tx_open = false;
+            return;
+        }
+        begin_lazily(s, sql, len);
+        return;
+    case CLS_COMMIT:
+    case CLS_ROLLBACK:
+        if (sharded || s->tx_open) {
+            end_transaction(s, sql, len);
+            return;
+        }
+        break;
+    case CLS_SAVEPOINT:
+    case CLS_ROLLBACK_TO:
+    case CLS_RELEASE_SAVEPOINT:
+        if (sharded) {
+            savepoint(s, sql, len);
+            return;
+        }
+        break;
+    case CLS_XA:
+        if (sharded) {
+            session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                              "XA statements cannot be used in sharded keyspace '%s': a "
+                              "transaction there may span several shards, each its own XA "
+                              "branch (shard map version %llu)",
+                              s->ks->name, (unsigned long long)s->map->version);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    if (!sharded && (c->kind == CLS_BEGIN || c->kind == CLS_COMMIT || c->kind == CLS_ROLLBACK ||
+                     c->kind == CLS_SAVEPOINT || c->kind == CLS_ROLLBACK_TO ||
+                     c->kind == CLS_RELEASE_SAVEPOINT || c->kind == CLS_XA)) {
+        /* One server holds the transaction: it handles them itself. */
+        whole_text(s, &q, sql, len);
+        return;
+    }
+    if (!sharded && q.stateful)
+        s->dirty = true;
+    planned(s, c, sql, len);
+}
