@@ -82,7 +82,7 @@ build/libshardmap.a: $(SHARDMAP_OBJ)
 build/shardrouter: $(OBJDIR)/router/main.o build/librouter.a build/libshardmap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
-build/shardctl: $(SHARDCTL_SRC:%.c=$(OBJDIR)/%.o) build/libshardmap.a
+build/shardctl: $(SHARDCTL_SRC:%.c=$(OBJDIR)/%.o) build/librouter.a build/libshardmap.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 # Unit tests link bench_util.o too: its interposed allocator counts heap

@@ -30,7 +30,7 @@
  * incomplete (CLS_U_TOO_MANY): routing to one shard is unaffected, a
  * cross-shard merge is refused. */
 #define CLS_MAX_TABLES 32
-#define CLS_MAX_VALUES 1024 /* key values over all tables (IN lists, VALUES rows) */
+#define CLS_MAX_VALUES 8192 /* key values over all tables (IN lists, VALUES rows) */
 #define CLS_MAX_ITEMS 128   /* select-list items */
 #define CLS_MAX_ORDER 16    /* ORDER BY / GROUP BY entries each */
 #define CLS_MAX_SETS 16     /* assignments of one SET statement */
@@ -257,6 +257,12 @@ struct cls {
 
     uint16_t nsets;
     struct cls_set sets[CLS_MAX_SETS];
+
+    /* UPDATE ... SET <key> = <literal> (CLS_F_SETS_KEY): the literal, when
+     * the key is set once, to a literal alone; key_set_literal false
+     * otherwise. */
+    bool key_set_literal;
+    struct cls_value key_set;
 
     /* merge information (outermost SELECT) */
     bool distinct;

@@ -74,6 +74,9 @@ struct exec_opts {
      * target) as they are, instead of finding connections to the targets'
      * shards (then targets[i].shard may be NULL). */
     struct backend *const *use;
+    /* The router's own follow-up (the ROLLBACK after a deadlock): nothing
+     * goes to the client, whose command was answered already. */
+    bool silent;
 };
 void exec_start(struct session *s, const struct plan *p, const struct exec_opts *o);
 

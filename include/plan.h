@@ -42,6 +42,7 @@
 #include "shardmap.h"
 
 #define PLAN_MAX_TARGETS 256
+#define PLAN_MAX_KSIDS 16
 
 enum plan_kind {
     PLAN_REFUSE, /* answer with err_code / err_state / err_msg */
@@ -72,6 +73,9 @@ enum plan_merge_kind {
 #define PLAN_F_EMPTY                                                                               \
     (1u << 6) /* the pinned keys match no row (key = NULL, IN (NULL), contradictory pins): one     \
                  shard answers the empty result */
+#define PLAN_F_ANY_SHARD                                                                           \
+    (1u << 7) /* a sharded keyspace's statement any one shard answers alike (no table, reference   \
+                 tables only, an empty pin): the target is env->prefer_shard when given */
 
 /* One sort key of a SORTED/GROUPED merge: column index in the targets' rows.
  * When weight >= 0, compare that (extra) column's bytes (a WEIGHT_STRING()
@@ -149,6 +153,10 @@ struct plan {
      * so it must stay valid while the plan is used */
     const char *sql;
     size_t sql_len;
+    /* keyspace ids of the pinned key values, the first PLAN_MAX_KSIDS
+     * distinct ones (for EXPLAIN ROUTE); nksids counts them all */
+    uint16_t nksids;
+    uint64_t ksids[PLAN_MAX_KSIDS];
     /* PLAN_REFUSE */
     uint16_t err_code;
     char err_state[6];
@@ -164,6 +172,11 @@ struct plan_env {
     /* Where statements that name no table go when ks is NULL (the router's
      * default keyspace); NULL: the map's first unsharded keyspace. */
     const struct shardmap_keyspace *default_ks;
+    /* A statement any shard of prefer_ks answers alike goes to shard
+     * prefer_shard of it (the one the session's open transaction uses);
+     * prefer_ks NULL: the first shard. */
+    const struct shardmap_keyspace *prefer_ks;
+    int prefer_shard;
 };
 
 /*
@@ -205,5 +218,16 @@ bool plan_cls_lookup(void *ctx, const char *schema, const char *name, const char
  * error). A no-op returning 0 when ncols_from_result is not set.
  */
 int plan_merge_resolve(struct plan_merge *m, uint16_t ncols);
+
+/*
+ * EXPLAIN ROUTE / `shardctl explain`: the plan p of statement c (as built
+ * with map) as lines: statement, map_version, keyspace, then either
+ * refused, or route, keyspace_ids, servers, merge and one "target N" line
+ * per target (shard, server, schema, the statement it gets). fn returns
+ * non-zero to stop (then so does this, with -1). Returns 0.
+ */
+typedef int (*plan_line_fn)(void *ctx, const char *name, const char *value);
+int plan_explain(const struct plan *p, const struct cls *c, const struct shardmap *map,
+                 plan_line_fn fn, void *ctx);
 
 #endif

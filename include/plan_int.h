@@ -172,6 +172,9 @@ int pw_pins(struct pw *w, bool write, struct pins *out);
 int pw_targets(struct pw *w, const struct pset *set);
 /* One target: shard i of ks. */
 void pw_target1(struct pw *w, const struct shardmap_keyspace *ks, int i);
+/* One target, any shard of ks answering alike: env's preferred shard, or
+ * the first; sets PLAN_F_ANY_SHARD in a sharded keyspace. */
+void pw_target_any(struct pw *w, const struct shardmap_keyspace *ks);
 /* Refuse when a scatter (PLAN_F_SCATTER: no key pinned) exceeds
  * env->max_scatter_shards; pinned statements on several shards pass. */
 int pw_check_scatter_limit(struct pw *w, int table);

@@ -88,6 +88,7 @@ enum proto_com {
 #define PROTO_ER_NO_SUCH_THREAD 1094           /* HY000 Unknown thread id */
 #define PROTO_ER_WRONG_DB_NAME 1102            /* 42000 */
 #define PROTO_ER_NOT_SUPPORTED_YET 1235        /* 42000 */
+#define PROTO_ER_LOCK_DEADLOCK 1213            /* 40001 (a server's: the router reacts to it) */
 #define PROTO_ER_OUT_OF_RESOURCES 1041         /* HY000 */
 /* For a backend that cannot be reached or is lost mid-query the router uses
  * server error numbers: client libraries rewrite codes of the client range
@@ -248,6 +249,13 @@ int proto_write_eof(struct buf *out, uint8_t seq, uint16_t warnings, uint16_t st
  * header 0xfe under CLIENT_DEPRECATE_EOF, a classic EOF otherwise. */
 int proto_write_end(struct buf *out, uint8_t seq, uint32_t caps, uint16_t warnings,
                     uint16_t status);
+
+/* A ColumnDefinition41 of a VARCHAR utf8mb4 column named name, without
+ * table or schema (a result set the router composes itself). */
+int proto_write_coldef(struct buf *out, uint8_t seq, const char *name);
+
+/* A text-protocol row of n values (NULL: SQL NULL). */
+int proto_write_text_row(struct buf *out, uint8_t seq, const char *const *values, int n);
 
 /* True if a payload starting with 0xfe of this length is an end marker
  * (EOF, or OK-as-EOF) rather than a row whose first column is a lenenc

@@ -46,6 +46,10 @@ void session_init_db(struct session *s, const char *name, size_t len);
 /* route.c */
 void session_query(struct session *s, const uint8_t *sql, size_t len);
 void session_kill(struct session *s, unsigned long long id, bool query_only);
+/* A shard answered 1213 (deadlock: it rolled the transaction back): the
+ * transaction is over, so roll it back on the session's other shards too
+ * (silently: the client has the deadlock error). */
+void session_after_deadlock(struct session *s);
 struct plan;
 struct shardmap_keyspace;
 struct shardmap_shard;

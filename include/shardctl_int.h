@@ -126,6 +126,7 @@ void lookup_print(struct ctl *ctl, const struct shardmap *map, char **argv,
                   const struct shardmap_table *t, const uint64_t *ksid,
                   const struct shardmap_shard *sh);
 int cmd_lookup(struct ctl *ctl, char **argv);
+int cmd_explain(struct ctl *ctl, char **argv);
 int ctl_load_spec(struct ctl *ctl, const char *spec, struct shardmap **out);
 void json_table(struct json *j, const char *key, const struct shardmap_table *t);
 void json_change_detail(struct json *j, const struct shardmap_change *ch);

@@ -52,10 +52,17 @@ struct shardmap_table {
     bool key_ci;                     /* fold case of string keys before hashing */
 };
 
+/* What a transaction that would touch several shards does (per keyspace). */
+enum shardmap_xshard {
+    SHARDMAP_XSHARD_REFUSE = 0,  /* ERR at the statement that would cross (default) */
+    SHARDMAP_XSHARD_BEST_EFFORT, /* COMMIT on each shard; a failure names who committed */
+};
+
 struct shardmap_keyspace {
     char *name; /* schema name clients use */
     bool sharded;
-    struct shardmap_table *tables; /* sharded tables (sharded keyspaces only) */
+    enum shardmap_xshard cross_shard; /* sharded keyspaces: cross_shard_transactions */
+    struct shardmap_table *tables;    /* sharded tables (sharded keyspaces only) */
     int ntables;
     char **reference_tables; /* copied on every shard */
     int nreference_tables;
@@ -165,7 +172,11 @@ enum shardmap_change_kind {
     SHARDMAP_CHANGE_REFERENCE_REMOVED, /* reference table `reference` */
     SHARDMAP_CHANGE_RANGE_MOVED,       /* ids [start, end) now live elsewhere */
     SHARDMAP_CHANGE_SHARD_CHANGED,     /* ids [start, end) stay; shard changed in place */
+    SHARDMAP_CHANGE_KEYSPACE_XSHARD,   /* cross_shard_transactions changed: ks_a, ks_b */
 };
+
+/* "refuse" / "best_effort" */
+const char *shardmap_xshard_name(enum shardmap_xshard x);
 
 /* What changed about a shard in place (SHARDMAP_CHANGE_SHARD_CHANGED). */
 #define SHARDMAP_DIFF_RANGE 0x1    /* its range grew or shrank (split/merge in place) */

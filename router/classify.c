@@ -131,6 +131,7 @@ static void cls_reset(struct cls *o)
     o->nvalues = 0;
     o->nparams = 0;
     o->nsets = 0;
+    o->key_set_literal = false;
     o->distinct = false;
     o->nitems = 0;
     o->ngroup = 0;

@@ -292,14 +292,26 @@ void s_update(struct cx *cx)
         if (!accept_assign(cx))
             return;
         int ti = blk_resolve(cx, &b, &cr);
+        bool key = false;
         if (ti >= 0) {
             o->tables[ti].flags |= CLS_T_TARGET;
-            if (col_is_key(cx, ti, &cr))
-                o->flags |= CLS_F_SETS_KEY;
+            key = col_is_key(cx, ti, &cr);
         } else {
             mark_all_targets(cx, &b); /* which table: not known here */
-            if (any_key(cx, &b, &cr))
-                o->flags |= CLS_F_SETS_KEY;
+            key = any_key(cx, &b, &cr);
+        }
+        if (key) {
+            /* The new key as a literal alone (the planner checks that it
+             * stays on the row's shard); set twice: unknown. */
+            struct cls_value v;
+            unsigned k = peek_value(cx, 0, &v);
+            bool alone = k > 0 && (tok_punct(pk(cx, k), ',') || tok_end(pk(cx, k)) ||
+                                   is_kw(cx, k, KW_WHERE) || is_kw(cx, k, KW_ORDER) ||
+                                   is_kw(cx, k, KW_LIMIT));
+            o->key_set_literal = alone && !(o->flags & CLS_F_SETS_KEY) && ti >= 0;
+            if (o->key_set_literal)
+                o->key_set = v;
+            o->flags |= CLS_F_SETS_KEY;
         }
         x_expr(cx, 0, NULL);
     } while (accept_punct(cx, ','));

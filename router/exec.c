@@ -52,6 +52,8 @@ struct exec {
     struct buf err;     /* the first ERR payload received */
     struct buf ok0;     /* target 0's OK payload (its session-state changes) */
     int err_target;
+    bool lost;        /* a target's connection broke: the client goes too */
+    bool deadlock;    /* a target answered 1213: its transaction was rolled back */
     bool header_sent; /* column definitions went to the client */
     bool final_sent;  /* the client has its whole answer */
     uint8_t client_seq;
@@ -225,6 +227,8 @@ static int setup_send(struct session *s, struct exec_target *t)
 
 static void record_err(struct exec *x, int i, const uint8_t *p, size_t len)
 {
+    if (len >= 3 && proto_u16(p + 1) == PROTO_ER_LOCK_DEADLOCK)
+        x->deadlock = true;
     x->t[i].err = true;
     x->t[i].st = XT_DONE;
     if (buf_avail(&x->err) == 0) {
@@ -512,7 +516,7 @@ static void send_failure(struct session *s, struct exec *x)
  * answer. */
 static bool single_relay(const struct exec *x)
 {
-    return x->n == 1 && x->plan.merge.kind == PLAN_MERGE_NONE && !x->o.record_set;
+    return x->n == 1 && x->plan.merge.kind == PLAN_MERGE_NONE && !x->o.record_set && !x->o.silent;
 }
 
 static bool all_done(const struct exec *x)
@@ -534,6 +538,13 @@ static bool headers_known(const struct exec *x)
 
 static void finish(struct session *s, struct exec *x)
 {
+    if (x->lost) {
+        /* The client has the report (which shards applied the statement);
+         * the session's state on the lost connection is gone, so it ends,
+         * as it does when a single shard's connection breaks. */
+        session_fail(s);
+        return;
+    }
     bool ok = buf_avail(&x->err) == 0;
     if (ok && x->o.record_set) {
         /* Every connection of the session from now on runs it; the targets
@@ -548,9 +559,12 @@ static void finish(struct session *s, struct exec *x)
         x->t[i].be->status = x->t[i].status;
         backend_idle(x->t[i].be);
     }
-    s->status = client_status(s, x);
+    if (!x->o.silent)
+        s->status = client_status(s, x);
     s->st = SESSION_ST_IDLE;
     buf_shrink(&s->in, SESSION_BUF_KEEP);
+    if (x->deadlock && !x->o.silent)
+        session_after_deadlock(s); /* last: it may start another exec on x */
 }
 
 /* Send the statement to target i (after its setup). */
@@ -597,6 +611,7 @@ static void to_relay(struct session *s, struct exec *x)
     const char *sql = plan_sql(&x->plan, 0, &len);
     s->be = be;
     relay_start(&s->relay, x->o.kind, s->caps, be->caps, s->w->router->cfg->allow_local_infile);
+    s->relay.status = be->status; /* what an ERR answer leaves unchanged */
     s->relay.backend_ext = be->ext_caps;
     s->relay.client_seq = s->cmd_seq;
     s->st = SESSION_ST_FORWARD;
@@ -662,6 +677,29 @@ static int read_target(struct exec_target *t)
     return -1;
 }
 
+/* Target i's connection broke while others still answer: its answer is
+ * an error (1158), and the others finish, so that the client learns which
+ * shards applied the statement. */
+static void target_lost(struct session *s, struct exec *x, int i, const char *why)
+{
+    struct exec_target *t = &x->t[i];
+    struct buf *wire = &s->w->wire;
+    log_warn("client %s (session %u): lost shard %s at %s: %s", s->peer, s->id, t->be->shard,
+             t->be->addr, why);
+    wire->off = wire->len = 0;
+    uint8_t seq = 0;
+    if (proto_write_err(wire, seq, PROTO_ER_NET_READ_ERROR, "08S01",
+                        "Lost connection to shard %s (%s) during query: %s", t->be->shard,
+                        t->be->addr, why) == 0)
+        record_err(x, i, wire->data + PROTO_HEADER_LEN, wire->len - PROTO_HEADER_LEN);
+    wire->off = wire->len = 0;
+    t->err = true;
+    t->st = XT_DONE;
+    x->lost = true;
+    if (x->merge != NULL && x->header_sent)
+        merge_end(x->merge, i);
+}
+
 static void lost(struct session *s, struct exec *x, int i, const char *why)
 {
     s->be = x->t[i].be;
@@ -672,6 +710,17 @@ static void lost(struct session *s, struct exec *x, int i, const char *why)
 /* Emit what the merge can emit, and the end when everything is in. */
 static int output(struct session *s, struct exec *x)
 {
+    if (x->o.silent) {
+        if (x->final_sent || !all_done(x))
+            return 0;
+        x->final_sent = true;
+        for (int i = 0; i < x->n; i++)
+            if (x->t[i].err)
+                log_warn("client %s (session %u): rolling back on shard %s after a deadlock "
+                         "failed",
+                         s->peer, s->id, x->t[i].be->shard);
+        return 1;
+    }
     if (!x->header_sent && headers_known(x)) {
         if (buf_avail(&x->err) > 0) {
             if (!all_done(x))
@@ -744,9 +793,14 @@ int exec_step(struct session *s)
                 buf_avail(&x->t[i].be->in) >= EXEC_HOLD_MAX)
                 break;
             int rr = read_target(&x->t[i]);
-            if (rr == -1) {
+            if (rr == -1 && (x->n == 1 || single_relay(x))) {
                 lost(s, x, i, "the server closed the connection");
                 return 1;
+            }
+            if (rr == -1) {
+                target_lost(s, x, i, "the server closed the connection");
+                progress = 1;
+                break;
             }
             if (rr == 0)
                 break;
@@ -834,6 +888,7 @@ static void fast_path(struct session *s, const struct plan *p, const struct exec
     s->cmd_wire = 0;
     s->w->questions++;
     relay_start(&s->relay, o->kind, s->caps, be->caps, s->w->router->cfg->allow_local_infile);
+    s->relay.status = be->status; /* what an ERR answer leaves unchanged */
     s->relay.backend_ext = be->ext_caps;
     s->relay.client_seq = s->cmd_seq;
     s->st = SESSION_ST_FORWARD;
@@ -858,7 +913,7 @@ static int exec_prepare(struct session *s, struct exec *x, const struct plan *p,
     x->o = *o;
     x->o.use = NULL; /* the connections are in t[] from here on */
     x->n = p->ntargets;
-    x->header_sent = x->final_sent = false;
+    x->header_sent = x->final_sent = x->lost = x->deadlock = false;
     x->client_seq = s->cmd_seq;
     x->err_target = -1;
     x->err.off = x->err.len = 0;
@@ -880,7 +935,7 @@ void exec_start(struct session *s, const struct plan *p, const struct exec_opts 
     register_conn(s, bes[0]);
     struct exec_target t0 = {.be = bes[0], .schema = target_schema(s, p, o, 0)};
     t0.begin = o->begin && !(bes[0]->status & PROTO_STATUS_IN_TRANS);
-    if (p->ntargets == 1 && p->merge.kind == PLAN_MERGE_NONE && !o->record_set &&
+    if (p->ntargets == 1 && p->merge.kind == PLAN_MERGE_NONE && !o->record_set && !o->silent &&
         setup_count(s, &t0) == 0) {
         fast_path(s, p, o, bes[0]);
         goto out;

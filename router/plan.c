@@ -300,12 +300,12 @@ static int read_targets(struct pw *w, struct pins *pins)
         /* reference, system tables or none: any shard */
         if (first_kind(w, PT_REFERENCE) >= 0)
             p->flags |= PLAN_F_REFERENCE;
-        pw_target1(w, w->ks, 0);
+        pw_target_any(w, w->ks);
         return 0;
     }
     if (pins->empty) {
         p->flags |= PLAN_F_EMPTY;
-        pw_target1(w, w->ks, 0);
+        pw_target_any(w, w->ks);
         return 0;
     }
     if (pins->scatter)
@@ -358,7 +358,7 @@ static int plan_select(struct pw *w)
 /* EXPLAIN / DESCRIBE: one shard answers (the first one the statement
  * would reach). ANALYZE of a statement that writes runs it: one shard
  * only. */
-static int plan_explain(struct pw *w)
+static int plan_explain_stmt(struct pw *w)
 {
     const struct cls *c = w->c;
     struct pset uni = {{0}};
@@ -415,10 +415,10 @@ static int plan_sharded(struct pw *w)
     case CLS_DDL:
         return pw_ddl(w);
     case CLS_SHOW:
-        pw_target1(w, w->ks, 0);
+        pw_target_any(w, w->ks);
         return 0;
     case CLS_EXPLAIN:
-        return plan_explain(w);
+        return plan_explain_stmt(w);
     case CLS_SET:
         for (unsigned i = 0; i < c->ntables; i++)
             if (w->tab[i].kind != PT_NONE && w->tab[i].kind != PT_SYSTEM)
@@ -431,7 +431,7 @@ static int plan_sharded(struct pw *w)
         p->ntargets = 0;
         return 0;
     case CLS_EMPTY:
-        pw_target1(w, w->ks, 0);
+        pw_target_any(w, w->ks);
         return 0;
     case CLS_DO: {
         struct pins pins;
@@ -463,7 +463,7 @@ static int plan_sharded(struct pw *w)
     /* CLS_OTHER: HELP, GET DIAGNOSTICS, SIGNAL go anywhere; table
      * maintenance and server administration do not */
     if (c->ntables == 0 && !(c->flags & CLS_F_WRITE)) {
-        pw_target1(w, w->ks, 0);
+        pw_target_any(w, w->ks);
         return 0;
     }
     return pw_refuse(w, PW_UNSUPPORTED, "%s in sharded keyspace '%s' is not supported",
@@ -478,6 +478,7 @@ static void plan_reset(struct plan *p, const char *sql, size_t len)
     p->flags = 0;
     p->ks = NULL;
     p->ntargets = 0;
+    p->nksids = 0;
     p->merge.kind = PLAN_MERGE_NONE;
     p->merge.ncols = 0;
     p->merge.norder = 0;
@@ -565,7 +566,7 @@ void plan_build(struct plan *p, const struct cls *c, const char *sql, size_t len
     p->ks = w.ks;
     int rc;
     if (!w.ks->sharded) {
-        pw_target1(&w, w.ks, 0);
+        pw_target_any(&w, w.ks);
         rc = 0;
     } else {
         rc = plan_sharded(&w);

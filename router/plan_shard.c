@@ -199,6 +199,19 @@ static int shard_index(struct pw *w, uint64_t ksid)
     return i < PLAN_MAX_TARGETS ? (int)i : PV_UNKNOWN;
 }
 
+/* Remember a keyspace id for EXPLAIN ROUTE (the first distinct ones). */
+static void note_ksid(struct plan *p, uint64_t id)
+{
+    unsigned n = p->nksids < PLAN_MAX_KSIDS ? p->nksids : PLAN_MAX_KSIDS;
+    for (unsigned i = 0; i < n; i++)
+        if (p->ksids[i] == id)
+            return;
+    if (p->nksids < PLAN_MAX_KSIDS)
+        p->ksids[p->nksids] = id;
+    if (p->nksids < UINT16_MAX)
+        p->nksids++;
+}
+
 int pw_value_shard(struct pw *w, const struct shardmap_table *st, const struct cls_value *v,
                    bool insert)
 {
@@ -249,6 +262,7 @@ int pw_value_shard(struct pw *w, const struct shardmap_table *st, const struct c
     default: /* placeholders, expressions */
         return PV_UNKNOWN;
     }
+    note_ksid(w->p, id);
     return shard_index(w, id);
 }
 
@@ -387,6 +401,16 @@ void pw_target1(struct pw *w, const struct shardmap_keyspace *ks, int i)
 {
     target_set(w->p, 0, &ks->shards[i]);
     w->p->ntargets = 1;
+}
+
+void pw_target_any(struct pw *w, const struct shardmap_keyspace *ks)
+{
+    int i = 0;
+    if (ks == w->env->prefer_ks && w->env->prefer_shard >= 0 && w->env->prefer_shard < ks->nshards)
+        i = w->env->prefer_shard;
+    pw_target1(w, ks, i);
+    if (ks->sharded)
+        w->p->flags |= PLAN_F_ANY_SHARD;
 }
 
 int pw_check_scatter_limit(struct pw *w, int table)

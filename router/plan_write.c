@@ -127,7 +127,7 @@ int pw_insert(struct pw *w)
             break;
         }
     if (ti < 0 || w->tab[ti].kind == PT_SYSTEM) {
-        pw_target1(w, w->ks, 0);
+        pw_target_any(w, w->ks);
         return 0;
     }
     int unknown = first_of(w, PT_UNKNOWN, false);
@@ -144,7 +144,7 @@ int pw_insert(struct pw *w)
                          row_verb(w), table, key);
     if (c->flags & CLS_F_INSERT_SELECT) {
         if (w->ks->nshards == 1 && first_of(w, PT_SHARDED, false) >= 0) {
-            pw_target1(w, w->ks, 0);
+            pw_target_any(w, w->ks);
             return 0;
         }
         return pw_refuse(w, PW_UNSUPPORTED,
@@ -219,21 +219,32 @@ int pw_update_delete(struct pw *w)
         return reference_write(w, ref);
     int ti = first_of(w, PT_SHARDED, true);
     if (ti < 0) { /* system tables */
-        pw_target1(w, w->ks, 0);
+        pw_target_any(w, w->ks);
         return 0;
     }
     const char *table = pw_tname(w, (unsigned)ti, tn, sizeof(tn));
-    if (c->flags & CLS_F_SETS_KEY)
-        return pw_refuse(w, PW_UNSUPPORTED,
-                         "UPDATE of the shard key column %s of %s would move the row to another "
-                         "shard",
-                         w->tab[ti].st->key, table);
     struct pins pins;
-    if (pw_pins(w, true, &pins) != 0)
+    if (c->flags & CLS_F_SETS_KEY) {
+        /* Allowed only when the new key is a literal of the one shard
+         * every row the statement can touch lives on. */
+        int to =
+            c->key_set_literal ? pw_value_shard(w, w->tab[ti].st, &c->key_set, true) : PV_UNKNOWN;
+        if (to < 0 || w->c->ntables != 1 || pw_pins(w, true, &pins) != 0 || pins.scatter ||
+            pins.empty || pset_count(&pins.set) != 1 || pset_first(&pins.set) != to) {
+            if (p->kind == PLAN_REFUSE)
+                p->kind = PLAN_ROUTE; /* pw_pins' reason is not the one to give */
+            return pw_refuse(w, PW_UNSUPPORTED,
+                             "UPDATE of the shard key column %s of %s would move the row to "
+                             "another shard (allowed only when the WHERE clause pins the key to "
+                             "one shard and the new key is a literal of that shard)",
+                             w->tab[ti].st->key, table);
+        }
+    } else if (pw_pins(w, true, &pins) != 0) {
         return -1;
+    }
     if (pins.empty) {
         p->flags |= PLAN_F_EMPTY;
-        pw_target1(w, w->ks, 0);
+        pw_target_any(w, w->ks);
         return 0;
     }
     if (pins.scatter && !w->env->scatter_writes)

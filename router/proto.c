@@ -388,6 +388,49 @@ int proto_write_end(struct buf *out, uint8_t seq, uint32_t caps, uint16_t warnin
     return proto_write_ok(out, seq, caps, &ok);
 }
 
+int proto_write_coldef(struct buf *out, uint8_t seq, const char *name)
+{
+    size_t start = proto_begin(out);
+    if (start == (size_t)-1)
+        return -1;
+    size_t n = strlen(name);
+    int rc = proto_add_lenenc_str(out, "def", 3);
+    rc |= proto_add_lenenc_str(out, "", 0); /* schema */
+    rc |= proto_add_lenenc_str(out, "", 0); /* table */
+    rc |= proto_add_lenenc_str(out, "", 0); /* org_table */
+    rc |= proto_add_lenenc_str(out, name, n);
+    rc |= proto_add_lenenc_str(out, name, n);
+    rc |= proto_add_lenenc(out, 0x0c);
+    rc |= proto_add_u16(out, 45);         /* utf8mb4_general_ci */
+    rc |= proto_add_u32(out, 4 * 65535u); /* length */
+    rc |= proto_add_u8(out, 0xfd);        /* MYSQL_TYPE_VAR_STRING */
+    rc |= proto_add_u16(out, 0);          /* flags */
+    rc |= proto_add_u8(out, 0);           /* decimals */
+    rc |= proto_add_u16(out, 0);          /* filler */
+    if (rc)
+        return -1;
+    proto_end(out, start, seq);
+    return 0;
+}
+
+int proto_write_text_row(struct buf *out, uint8_t seq, const char *const *values, int n)
+{
+    size_t start = proto_begin(out);
+    if (start == (size_t)-1)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        if (values[i] == NULL)
+            rc |= proto_add_u8(out, 0xfb);
+        else
+            rc |= proto_add_lenenc_str(out, values[i], strlen(values[i]));
+    }
+    if (rc)
+        return -1;
+    proto_end(out, start, seq);
+    return 0;
+}
+
 int proto_parse_err(const uint8_t *p, size_t len, struct proto_err *e)
 {
     struct proto_reader r;

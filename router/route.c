@@ -19,6 +19,7 @@
 #include "registry.h"
 #include "router.h"
 #include "session_int.h"
+#include "sqllex.h"
 #include "stmt.h"
 
 /* ---- plans the router builds itself -------------------------------------- */
@@ -58,11 +59,19 @@ int session_plan_same(struct plan *p, const struct shardmap_keyspace *ks,
     return plan_text(p, text, len);
 }
 
+/* Run p. The session's pending BEGIN goes first to targets not yet in the
+ * transaction, except for a SET (it runs on every connection and must not
+ * open the transaction on all of them) and a read any shard answers alike
+ * while no shard has the transaction yet (it must not tie the transaction
+ * to that shard). */
 static void run(struct session *s, struct plan *p, enum relay_kind kind, uint8_t com,
                 struct backend *const *use, bool record_set)
 {
+    bool begin = s->tx_open && !record_set;
+    if ((p->flags & PLAN_F_ANY_SHARD) && !(p->flags & PLAN_F_WRITE) && !conns_in_trans(s))
+        begin = false;
     struct exec_opts o = {
-        .kind = kind, .com = com, .begin = s->tx_open, .record_set = record_set, .use = use};
+        .kind = kind, .com = com, .begin = begin, .record_set = record_set, .use = use};
     exec_start(s, p, &o);
 }
 
@@ -245,7 +254,9 @@ spans:
 }
 
 /* Send the text to every connection inside a transaction (each must
- * succeed). Returns false, sending nothing, when there is none. */
+ * succeed; a failure on some after success on others is reported as a
+ * partial one, naming both: COMMIT under cross_shard_transactions =
+ * best_effort). Returns false, sending nothing, when there is none. */
 static bool to_open_conns(struct session *s, const char *sql, size_t len)
 {
     struct backend *use[PLAN_MAX_TARGETS];
@@ -260,8 +271,34 @@ static bool to_open_conns(struct session *s, const char *sql, size_t len)
         session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
         return true;
     }
+    p->flags |= PLAN_F_WRITE;
     run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, use, false);
     return true;
+}
+
+void session_after_deadlock(struct session *s)
+{
+    struct backend *use[PLAN_MAX_TARGETS];
+    int n = 0;
+    s->tx_open = false;
+    for (int i = 0; i < s->nconns && n < PLAN_MAX_TARGETS; i++)
+        if (s->conns[i]->st == BACKEND_ST_READY && (s->conns[i]->status & PROTO_STATUS_IN_TRANS))
+            use[n++] = s->conns[i];
+    s->status &= (uint16_t)~PROTO_STATUS_IN_TRANS;
+    if (n == 0)
+        return;
+    log_info("client %s (session %u): deadlock on a shard: rolling the transaction back on %d "
+             "connection%s",
+             s->peer, s->id, n, n == 1 ? "" : "s");
+    struct plan *p = s->w->plan;
+    static const char rb[] = "ROLLBACK";
+    if (session_plan_same(p, NULL, NULL, n, rb, sizeof(rb) - 1) == -1) {
+        session_fail(s); /* cannot end the transaction: end the session */
+        return;
+    }
+    struct exec_opts o = {
+        .kind = RELAY_KIND_QUERY, .com = PROTO_COM_QUERY, .use = use, .silent = true};
+    exec_start(s, p, &o);
 }
 
 /* COMMIT / ROLLBACK in a sharded keyspace: to the connections in a
@@ -410,8 +447,8 @@ static bool refuse_special(struct session *s, const struct query_look *q, const 
     return false;
 }
 
-/* One statement through the planner. */
-static void planned(struct session *s, const struct cls *c, const char *sql, size_t len)
+/* Plan one classified statement for the session into the worker's plan. */
+static struct plan *plan_for(struct session *s, const struct cls *c, const char *sql, size_t len)
 {
     const struct config *cfg = s->w->router->cfg;
     struct plan *p = s->w->plan;
@@ -419,8 +456,34 @@ static void planned(struct session *s, const struct cls *c, const char *sql, siz
                            .ks = s->ks,
                            .lexflags = 0,
                            .max_scatter_shards = cfg->max_scatter_shards,
-                           .scatter_writes = cfg->scatter_writes};
+                           .scatter_writes = cfg->scatter_writes,
+                           .prefer_ks = NULL,
+                           .prefer_shard = -1};
+    /* Inside a transaction, what any shard answers goes to one it uses. */
+    for (int i = 0; i < s->nconns && s->ks != NULL && s->ks->sharded && env.prefer_ks == NULL;
+         i++) {
+        const struct backend *be = s->conns[i];
+        if (be->st != BACKEND_ST_READY || !(be->status & PROTO_STATUS_IN_TRANS))
+            continue;
+        for (int k = 0; k < s->ks->nshards; k++) {
+            const struct shardmap_shard *sh = &s->ks->shards[k];
+            char addr[300];
+            snprintf(addr, sizeof(addr), "%s:%d", sh->primary.host, sh->primary.port);
+            if (strcmp(addr, be->addr) == 0 && strcmp(sh->schema, be->schema) == 0) {
+                env.prefer_ks = s->ks;
+                env.prefer_shard = k;
+                break;
+            }
+        }
+    }
     plan_build(p, c, sql, len, &env);
+    return p;
+}
+
+/* One statement through the planner. */
+static void planned(struct session *s, const struct cls *c, const char *sql, size_t len)
+{
+    struct plan *p = plan_for(s, c, sql, len);
     if (p->kind == PLAN_REFUSE) {
         session_reply_err(s, p->err_code, p->err_state, "%s", p->err_msg);
         return;
@@ -437,7 +500,8 @@ static void planned(struct session *s, const struct cls *c, const char *sql, siz
         }
     }
     char where[820];
-    if (p->ntargets > 0 && spans_shards(s, p, where, sizeof(where))) {
+    bool refuse = ks == NULL || !ks->sharded || ks->cross_shard == SHARDMAP_XSHARD_REFUSE;
+    if (refuse && p->ntargets > 0 && spans_shards(s, p, where, sizeof(where))) {
         session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
                           "this statement would make the open transaction span shards (%s); "
                           "cross_shard_transactions = refuse: COMMIT first, or run it outside "
@@ -456,10 +520,78 @@ static void planned(struct session *s, const struct cls *c, const char *sql, siz
     run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, NULL, false);
 }
 
+/* ---- EXPLAIN ROUTE ------------------------------------------------------- */
+
+/* Where the statement of "EXPLAIN ROUTE <statement>" starts, or 0 when the
+ * text is not one. */
+static size_t explain_route_at(const char *sql, size_t len)
+{
+    struct sqllex lx;
+    struct sqltok a, b;
+    sqllex_init(&lx, sql, len, 0);
+    sqllex_next(&lx, &a);
+    if (!sqltok_is(&a, "EXPLAIN"))
+        return 0;
+    sqllex_next(&lx, &b);
+    if (!sqltok_is(&b, "ROUTE"))
+        return 0;
+    return (size_t)(b.p + b.len - sql);
+}
+
+struct explain_out {
+    struct session *s;
+    uint8_t seq;
+};
+
+static int explain_row(void *ctx, const char *name, const char *value)
+{
+    struct explain_out *o = ctx;
+    const char *v[2] = {name, value};
+    return proto_write_text_row(&o->s->out, o->seq++, v, 2);
+}
+
+/* The plan of the statement as a result set (property, value); nothing
+ * runs. */
+static void explain_route(struct session *s, const char *sql, size_t len)
+{
+    struct cls *c = s->w->cls;
+    size_t pos = 0, start, n;
+    if (cls_next_statement(sql, len, 0, &pos, &start, &n) != 1) {
+        session_reply_err(s, PROTO_ER_PARSE, "42000",
+                          "EXPLAIN ROUTE needs a statement after it: EXPLAIN ROUTE SELECT ...");
+        return;
+    }
+    classify(c, sql + start, n, 0, lookup_sharded, s);
+    struct plan *p = plan_for(s, c, sql + start, n);
+    struct explain_out o = {.s = s, .seq = s->cmd_seq};
+    size_t mark = s->out.len;
+    size_t h = proto_begin(&s->out);
+    int rc = h == (size_t)-1 || proto_add_lenenc(&s->out, 2) != 0;
+    if (!rc)
+        proto_end(&s->out, h, o.seq++);
+    rc |= proto_write_coldef(&s->out, o.seq++, "property");
+    rc |= proto_write_coldef(&s->out, o.seq++, "value");
+    if (!rc && !(s->caps & PROTO_CAP_DEPRECATE_EOF))
+        rc |= proto_write_eof(&s->out, o.seq++, 0, s->status);
+    rc |= rc ? 0 : plan_explain(p, c, s->map, explain_row, &o);
+    rc |= rc ? 0 : proto_write_end(&s->out, o.seq++, s->caps, 0, s->status);
+    if (rc) {
+        s->out.len = mark;
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return;
+    }
+    session_command_done_local(s);
+}
+
 void session_query(struct session *s, const uint8_t *text, size_t len)
 {
     const char *sql = (const char *)text;
     struct query_look q;
+    size_t at = explain_route_at(sql, len);
+    if (at > 0) {
+        explain_route(s, sql + at, len - at);
+        return;
+    }
     look(s, sql, len, &q);
     if (refuse_special(s, &q, sql, len) || session_refuse_lost_keyspace(s))
         return;

@@ -274,6 +274,8 @@ static void command_done(struct session *s)
     buf_shrink(&s->in, SESSION_BUF_KEEP);
     if (be != NULL)
         backend_idle(be);
+    if (s->relay.err_code == PROTO_ER_LOCK_DEADLOCK)
+        session_after_deadlock(s);
 }
 
 /* One step of relaying the backend's response. Returns 1/0 as step_client. */

@@ -195,6 +195,11 @@ static void diff_keyspace(struct diff_ctx *d, const struct shardmap_keyspace *ka
             .kind = SHARDMAP_CHANGE_KEYSPACE_SHARDED, .keyspace = kb->name, .ks_a = ka, .ks_b = kb};
         diff_emit(d, &ch);
     }
+    if (ka->cross_shard != kb->cross_shard) {
+        struct shardmap_change ch = {
+            .kind = SHARDMAP_CHANGE_KEYSPACE_XSHARD, .keyspace = kb->name, .ks_a = ka, .ks_b = kb};
+        diff_emit(d, &ch);
+    }
     diff_tables(d, ka, kb);
     diff_references(d, ka, kb);
     diff_ranges(d, ka, kb);
@@ -251,6 +256,7 @@ const char *shardmap_change_kind_name(enum shardmap_change_kind kind)
         [SHARDMAP_CHANGE_REFERENCE_REMOVED] = "reference_table_removed",
         [SHARDMAP_CHANGE_RANGE_MOVED] = "range_moved",
         [SHARDMAP_CHANGE_SHARD_CHANGED] = "shard_changed",
+        [SHARDMAP_CHANGE_KEYSPACE_XSHARD] = "cross_shard_transactions_changed",
     };
 
     if ((unsigned)kind >= sizeof(names) / sizeof(names[0]) || names[kind] == NULL)
@@ -350,6 +356,12 @@ static void desc_keyspace_change(struct desc *o, const struct shardmap_change *c
 {
     const struct shardmap_keyspace *ks = ch->ks_a ? ch->ks_a : ch->ks_b;
 
+    if (ch->kind == SHARDMAP_CHANGE_KEYSPACE_XSHARD) {
+        desc_add(o, "keyspace \"%s\": cross_shard_transactions is now %s (was %s)", ch->keyspace,
+                 shardmap_xshard_name(ch->ks_b->cross_shard),
+                 shardmap_xshard_name(ch->ks_a->cross_shard));
+        return;
+    }
     if (ch->kind == SHARDMAP_CHANGE_KEYSPACE_SHARDED) {
         desc_add(o, "keyspace \"%s\" is now %s (was %s)", ch->keyspace,
                  ch->ks_b->sharded ? "sharded" : "unsharded",
@@ -381,6 +393,7 @@ void shardmap_change_describe(const struct shardmap_change *ch, char *buf, size_
     case SHARDMAP_CHANGE_KEYSPACE_ADDED:
     case SHARDMAP_CHANGE_KEYSPACE_REMOVED:
     case SHARDMAP_CHANGE_KEYSPACE_SHARDED:
+    case SHARDMAP_CHANGE_KEYSPACE_XSHARD:
         desc_keyspace_change(&o, ch);
         return;
     default:

@@ -657,12 +657,35 @@ static int load_shards(struct load_ctx *c, const config_setting_t *g, struct sha
     return rc;
 }
 
+/* cross_shard_transactions of a sharded keyspace (default "refuse"). */
+static int load_xshard(struct load_ctx *c, const config_setting_t *g, struct shardmap_keyspace *ks,
+                       const char *where)
+{
+    const char *v;
+    int rc = load_opt_string(c, g, "cross_shard_transactions", where, &v);
+    if (rc <= 0)
+        return rc;
+    if (strcmp(v, "refuse") == 0)
+        ks->cross_shard = SHARDMAP_XSHARD_REFUSE;
+    else if (strcmp(v, "best_effort") == 0)
+        ks->cross_shard = SHARDMAP_XSHARD_BEST_EFFORT;
+    else
+        return load_fail(c, config_setting_get_member(g, "cross_shard_transactions"),
+                         "%s: cross_shard_transactions = \"%s\" is not supported; use "
+                         "\"refuse\" (the default) or \"best_effort\" (\"twopc\" is not "
+                         "implemented yet)",
+                         where, v);
+    return 0;
+}
+
 static int load_keyspace(struct load_ctx *c, const config_setting_t *g,
                          struct shardmap_keyspace *ks)
 {
-    static const char *const allowed[] = {"name",   "sharded", "tables", "reference_tables",
-                                          "shards", NULL};
-    static const char *const sharded_only[] = {"tables", "reference_tables"};
+    static const char *const allowed[] = {
+        "name", "sharded", "tables", "reference_tables", "shards", "cross_shard_transactions",
+        NULL};
+    static const char *const sharded_only[] = {"tables", "reference_tables",
+                                               "cross_shard_transactions"};
     char where[128];
 
     if (config_setting_type(g) != CONFIG_TYPE_GROUP)
@@ -681,7 +704,7 @@ static int load_keyspace(struct load_ctx *c, const config_setting_t *g,
     if (load_opt_bool(c, g, "sharded", where, &ks->sharded) == -1)
         return -1;
     if (ks->sharded) {
-        if (load_tables(c, g, ks) == -1)
+        if (load_tables(c, g, ks) == -1 || load_xshard(c, g, ks, where) == -1)
             return -1;
     } else {
         for (size_t i = 0; i < sizeof(sharded_only) / sizeof(sharded_only[0]); i++) {

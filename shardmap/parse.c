@@ -215,6 +215,11 @@ const char *shardmap_hash_name(enum shardmap_hash hash)
     return hash == SHARDMAP_HASH_XXH64 ? "xxh64" : "xxh3";
 }
 
+const char *shardmap_xshard_name(enum shardmap_xshard x)
+{
+    return x == SHARDMAP_XSHARD_BEST_EFFORT ? "best_effort" : "refuse";
+}
+
 /* A bound as left-justified hex without trailing zero bytes ("" for 0). */
 static void format_bound(uint64_t v, char out[17])
 {

@@ -76,6 +76,16 @@ static const struct ctl_cmd ctl_cmds[] = {
      "The map is chosen as for map show.\n"
      "Write -- before a VALUE that starts with '-' and is not a number.\n",
      cmd_lookup},
+    {"explain", NULL, "KEYSPACE STATEMENT", 2, CTL_OPT_MAP | CTL_OPT_CATALOG,
+     "[-m FILE | --catalog DSN]", "print how the router would route STATEMENT",
+     "Plan STATEMENT as the router would for a session using KEYSPACE, without\n"
+     "running it, and print the plan: statement kind, map version, keyspace, then\n"
+     "either the refusal (error code and message; exit 1) or the route, the\n"
+     "keyspace ids of the pinned key values, primary or replica, the merge steps\n"
+     "and, per target shard, its server, schema and the statement it gets.\n"
+     "The same as EXPLAIN ROUTE through the router. The map is chosen as for\n"
+     "map show. With --json, one JSON object.\n",
+     cmd_explain},
     {"routers", NULL, "", 0, CTL_OPT_CATALOG | CTL_OPT_STALE | CTL_OPT_WAIT | CTL_OPT_TIMEOUT,
      "--catalog DSN [--stale-after SECONDS] [--wait-version N [--timeout SECONDS]]",
      "the routers reporting to the catalog and their versions",

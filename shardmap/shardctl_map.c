@@ -310,6 +310,10 @@ void json_change_detail(struct json *j, const struct shardmap_change *ch)
     case SHARDMAP_CHANGE_KEYSPACE_SHARDED:
         json_bool(j, "sharded", (ch->ks_b ? ch->ks_b : ch->ks_a)->sharded);
         break;
+    case SHARDMAP_CHANGE_KEYSPACE_XSHARD:
+        json_str(j, "from", shardmap_xshard_name(ch->ks_a->cross_shard));
+        json_str(j, "to", shardmap_xshard_name(ch->ks_b->cross_shard));
+        break;
     case SHARDMAP_CHANGE_TABLE_ADDED:
     case SHARDMAP_CHANGE_TABLE_REMOVED:
     case SHARDMAP_CHANGE_TABLE_KEY:

@@ -235,6 +235,9 @@ static void strbuf_keyspace(struct strbuf *sb, const struct shardmap_keyspace *k
     strbuf_printf(sb, "  {\n    name = ");
     strbuf_quote(sb, ks->name);
     strbuf_printf(sb, ";\n    sharded = %s;\n", ks->sharded ? "true" : "false");
+    if (ks->cross_shard != SHARDMAP_XSHARD_REFUSE)
+        strbuf_printf(sb, "    cross_shard_transactions = \"%s\";\n",
+                      shardmap_xshard_name(ks->cross_shard));
     if (ks->ntables > 0) {
         strbuf_printf(sb, "    tables = (\n");
         for (int t = 0; t < ks->ntables; t++) {

@@ -10,7 +10,7 @@ export SHARDROUTER_BIN=${SHARDROUTER_BIN:-$repo/build/shardrouter}
 export PYTHONPATH=$repo/tests/integration
 export PYTHONDONTWRITEBYTECODE=1
 # Routers' configs and logs, kept after the run for inspection.
-export SHARDROUTER_TEST_TMP=$repo/build/test-tmp
+export SHARDROUTER_TEST_TMP=${SHARDROUTER_TEST_TMP:-$repo/build/test-tmp}
 rm -rf "$SHARDROUTER_TEST_TMP" && mkdir -p "$SHARDROUTER_TEST_TMP"
 
 if ! "$repo/tests/testbed.sh" start --dir "$TESTBED_DIR" >&2; then

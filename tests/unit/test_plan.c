@@ -958,7 +958,9 @@ static void test_refusals(void **state)
         {"INSERT INTO users (id, name) VALUES (42, (SELECT note FROM orders WHERE user_id = 1))",
          "app.orders", NULL},
         {"UPDATE users SET id = 1 WHERE id = 42", "shard key column id", "app.users"},
-        {"UPDATE users SET id = 42 WHERE id = 42", "shard key column id", "app.users"},
+        {"UPDATE users SET id = id + 1 WHERE id = 42", "shard key column id", "app.users"},
+        {"UPDATE users SET id = 42 WHERE name = 'x'", "shard key column id", "app.users"},
+        {"UPDATE users SET id = 42, id = 1 WHERE id = 42", "shard key column id", "app.users"},
         {"DELETE FROM users WHERE id IN (42, 1) LIMIT 1", "LIMIT", "app.users"},
         {"UPDATE users u JOIN countries c ON c.code = u.cc SET c.name = u.name WHERE u.id = 42",
          "reference table app.countries", "app.users"},
@@ -1063,6 +1065,21 @@ static void test_scatter_writes(void **state)
     /* reference tables are no scatter */
     p = run("UPDATE countries SET name = 'x'");
     assert_route(p, 4, PLAN_MERGE_SAME);
+}
+
+/* UPDATE setting the key: allowed when the row stays on its shard. */
+static void test_update_key_same_shard(void **state)
+{
+    use("app");
+    /* 42 and -7 hash to the same shard (test_insert_split), 42 and 1 do not */
+    const struct plan *p = run("UPDATE users SET id = -7 WHERE id = 42");
+    assert_route(p, 1, PLAN_MERGE_NONE);
+    assert_int_equal(tmask(p), 1u << S_42);
+    p = run("UPDATE users SET name = 'n', id = 42 WHERE id = 42");
+    assert_route(p, 1, PLAN_MERGE_NONE);
+    p = run("UPDATE users SET id = 1 WHERE id = 42");
+    assert_int_equal(p->kind, PLAN_REFUSE);
+    assert_non_null(strstr(p->err_msg, "another shard"));
 }
 
 static void test_insert_split(void **state)
@@ -1429,6 +1446,7 @@ int main(void)
         cmocka_unit_test(test_scatter_limit),
         cmocka_unit_test(test_scatter_writes),
         cmocka_unit_test(test_insert_split),
+        cmocka_unit_test(test_update_key_same_shard),
         cmocka_unit_test(test_insert_rows_consistent),
         cmocka_unit_test(test_reference_tables),
         cmocka_unit_test(test_outer_join_reference),

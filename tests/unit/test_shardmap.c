@@ -669,6 +669,39 @@ static void test_err_unsharded(void **state)
                  "remove range = \"-80\"", NULL);
 }
 
+static void round_trip(const char *text);
+
+/* cross_shard_transactions: sharded keyspaces only, two values, default refuse. */
+static void test_cross_shard_transactions(void **state)
+{
+    static const char *const head = "version = 1;\nkeyspaces = ( { name = \"a\"; sharded = true;\n"
+                                    "  tables = ( { name = \"t\"; key = \"id\"; } );\n";
+    static const char *const tail = "  shards = ( { range = \"-80\"; primary = \"h:1\"; schema = "
+                                    "\"s\"; },\n { range = \"80-\"; primary = \"h:2\"; schema = "
+                                    "\"s\"; } ); } );\n";
+    char text[1024];
+    snprintf(text, sizeof(text), "%s%s", head, tail);
+    struct shardmap *map = load_ok(text);
+    assert_int_equal(map->keyspaces[0].cross_shard, SHARDMAP_XSHARD_REFUSE);
+    shardmap_put(map);
+    snprintf(text, sizeof(text), "%s  cross_shard_transactions = \"best_effort\";\n%s", head, tail);
+    map = load_ok(text);
+    assert_int_equal(map->keyspaces[0].cross_shard, SHARDMAP_XSHARD_BEST_EFFORT);
+    shardmap_put(map);
+    round_trip(text);
+    snprintf(text, sizeof(text), "%s  cross_shard_transactions = \"twopc\";\n%s", head, tail);
+    expect_error(text,
+                 "t.conf:4: keyspace \"a\": cross_shard_transactions = \"twopc\" is not "
+                 "supported",
+                 "\"best_effort\"", NULL);
+    expect_error("version = 1;\nkeyspaces = ( { name = \"m\";\n"
+                 "  cross_shard_transactions = \"best_effort\";\n"
+                 "  shards = ( { primary = \"h:1\"; schema = \"m\"; } ); } );\n",
+                 "t.conf:3: keyspace \"m\" is unsharded, so \"cross_shard_transactions\" is not "
+                 "allowed",
+                 NULL);
+}
+
 static void test_err_sharded_without_tables(void **state)
 {
     expect_error("version = 1;\nkeyspaces = ( { name = \"app\"; sharded = true;\n"
@@ -1116,6 +1149,7 @@ int main(void)
         cmocka_unit_test(test_err_schema),
         cmocka_unit_test(test_err_unsharded),
         cmocka_unit_test(test_err_sharded_without_tables),
+        cmocka_unit_test(test_cross_shard_transactions),
         cmocka_unit_test(test_err_unknown_setting),
         cmocka_unit_test(test_lookup_2_shards),
         cmocka_unit_test(test_lookup_3_shards),

@@ -297,6 +297,26 @@ static void test_diff_tables(void **state)
     shardmap_put(b);
 }
 
+static void test_diff_cross_shard(void **state)
+{
+    static const char *const fmt = "version = %d;\n"
+                                   "keyspaces = ( { name = \"app\"; sharded = true;%s\n"
+                                   "  tables = ( { name = \"t\"; key = \"id\"; } );\n"
+                                   "  shards = ( { range = \"-\"; primary = \"h:1\"; schema = "
+                                   "\"a\"; } ); } );\n";
+    char ta[512], tb[512];
+    snprintf(ta, sizeof(ta), fmt, 1, "");
+    snprintf(tb, sizeof(tb), fmt, 2, " cross_shard_transactions = \"best_effort\";");
+    struct shardmap *a = load(ta), *b = load(tb);
+    struct seen s;
+    expect_diff(a, b, &s, "cross_shard_transactions_changed app", NULL);
+    assert_string_equal(s.desc[0],
+                        "keyspace \"app\": cross_shard_transactions is now best_effort (was "
+                        "refuse)");
+    shardmap_put(a);
+    shardmap_put(b);
+}
+
 static void test_diff_keyspaces_and_hash(void **state)
 {
     struct shardmap *a = load("version = 1;\n"
@@ -352,7 +372,7 @@ static void test_diff_describe_truncates(void **state)
     shardmap_change_describe(&ch, small, sizeof(small));
     assert_int_equal(strlen(small), sizeof(small) - 1);
     assert_non_null(strstr(s.desc[0], "to app/- (primary [::1]:3306, schema app)"));
-    n = SHARDMAP_CHANGE_SHARD_CHANGED + 1;
+    n = SHARDMAP_CHANGE_KEYSPACE_XSHARD + 1;
     assert_string_equal(shardmap_change_kind_name((enum shardmap_change_kind)n), "unknown");
     assert_string_equal(shardmap_change_kind_name(SHARDMAP_CHANGE_RANGE_MOVED), "range_moved");
     shardmap_put(a);
@@ -363,6 +383,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_diff_none),
+        cmocka_unit_test(test_diff_cross_shard),
         cmocka_unit_test(test_diff_split),
         cmocka_unit_test(test_diff_split_in_place),
         cmocka_unit_test(test_diff_merge),
