@@ -181,7 +181,9 @@ enum cls_value_type {
     CLS_V_HEX,    /* 0x.. / X'..' / b'..' */
     CLS_V_PARAM,  /* ? placeholder; param = its 0-based index in the statement */
     CLS_V_NULL,
-    CLS_V_OTHER, /* an expression the classifier does not evaluate */
+    CLS_V_OTHER,   /* an expression the classifier does not evaluate */
+    CLS_V_MISSING, /* INSERT ... VALUES row of a sharded table whose column list lacks
+                      the key: one per row, text empty, row set */
 };
 
 struct cls_value {
@@ -263,6 +265,8 @@ struct cls {
      * otherwise. */
     bool key_set_literal;
     struct cls_value key_set;
+    /* INSERT / REPLACE: the column list from '(' to ')' (empty if none) */
+    struct cls_span ins_cols;
 
     /* merge information (outermost SELECT) */
     bool distinct;

@@ -37,6 +37,7 @@ struct config {
     bool allow_local_infile;
     int max_scatter_shards; /* 0: no limit */
     bool scatter_writes;
+    int sequence_block;   /* ids a worker reserves from a sequence at a time */
     char *server_version; /* "" = learn from the first backend */
     char *default_keyspace;
     char *log_level;

@@ -77,6 +77,20 @@ struct exec_opts {
     /* The router's own follow-up (the ROLLBACK after a deadlock): nothing
      * goes to the client, whose command was answered already. */
     bool silent;
+    /* With silent: the client's command stays in the session's input and
+     * runs again when this is done (the router prepares something for it
+     * first). */
+    bool keep_command;
+    /* Reserving ids from a sequence for the client's command (with silent
+     * and keep_command): seq_k ids of seq's sequence; cached when done, or
+     * the client's command is answered with the error. */
+    const struct shardmap_table *seq;
+    uint64_t seq_k;
+    /* Never a connection inside the session's transaction. */
+    bool outside_tx;
+    /* The insert id the client's OK carries (generated keys), 0: the
+     * servers' own. */
+    uint64_t insert_id;
 };
 void exec_start(struct session *s, const struct plan *p, const struct exec_opts *o);
 

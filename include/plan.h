@@ -73,6 +73,9 @@ enum plan_merge_kind {
 #define PLAN_F_EMPTY                                                                               \
     (1u << 6) /* the pinned keys match no row (key = NULL, IN (NULL), contradictory pins): one     \
                  shard answers the empty result */
+#define PLAN_F_NEED_IDS                                                                            \
+    (1u << 8) /* INSERT rows lack the key and the table has a sequence: plan again with            \
+                 need_ids ids from seq (env->seq_first, seq_count); ntargets is 0 */
 #define PLAN_F_ANY_SHARD                                                                           \
     (1u << 7) /* a sharded keyspace's statement any one shard answers alike (no table, reference   \
                  tables only, an empty pin): the target is env->prefer_shard when given */
@@ -153,6 +156,11 @@ struct plan {
      * so it must stay valid while the plan is used */
     const char *sql;
     size_t sql_len;
+    /* PLAN_F_NEED_IDS: how many ids, and the table whose sequence gives
+     * them; a plan built with ids: the first one (the insert id) */
+    uint32_t need_ids;
+    const struct shardmap_table *seq;
+    uint64_t insert_id;
     /* keyspace ids of the pinned key values, the first PLAN_MAX_KSIDS
      * distinct ones (for EXPLAIN ROUTE); nksids counts them all */
     uint16_t nksids;
@@ -177,6 +185,10 @@ struct plan_env {
      * prefer_ks NULL: the first shard. */
     const struct shardmap_keyspace *prefer_ks;
     int prefer_shard;
+    /* ids reserved from the sequence of the INSERT's table: keys for rows
+     * that lack one, seq_first, seq_first + 1, ... (seq_count of them) */
+    uint64_t seq_first;
+    uint32_t seq_count;
 };
 
 /*

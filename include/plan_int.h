@@ -97,8 +97,13 @@ struct pw {
     /* IN-list elements: vel[k] is the text of values[k] in its pin_span */
     uint32_t vel_off[CLS_MAX_VALUES];
     uint32_t vel_len[CLS_MAX_VALUES];
-    bool narrow[CLS_MAX_TABLES];  /* table's pin_span split into vel[] */
-    bool tpinned[CLS_MAX_TABLES]; /* every pinned value's shard is known (vshard[]) */
+    bool narrow[CLS_MAX_TABLES]; /* table's pin_span split into vel[] */
+    /* INSERT rows without the key: row k (from the table's first value)
+     * gets gen_first + k */
+    bool gen;
+    uint64_t gen_first;
+    char gen_col[PW_NAME_MAX * 2 + 8]; /* ", `key`" added to the column list */
+    bool tpinned[CLS_MAX_TABLES];      /* every pinned value's shard is known (vshard[]) */
     /* the rewrite (the extra slot takes edits past the limit: refused) */
     struct pedit ed[PW_MAX_EDITS + 1];
     uint16_t ned;

@@ -250,9 +250,11 @@ int proto_write_eof(struct buf *out, uint8_t seq, uint16_t warnings, uint16_t st
 int proto_write_end(struct buf *out, uint8_t seq, uint32_t caps, uint16_t warnings,
                     uint16_t status);
 
-/* A ColumnDefinition41 of a VARCHAR utf8mb4 column named name, without
- * table or schema (a result set the router composes itself). */
-int proto_write_coldef(struct buf *out, uint8_t seq, const char *name);
+/* A ColumnDefinition41 of a VARCHAR utf8mb4 column named name (n bytes),
+ * without table or schema (a result set the router composes itself); with
+ * bigint_unsigned, a BIGINT UNSIGNED NOT NULL column instead. */
+int proto_write_coldef(struct buf *out, uint8_t seq, const char *name, size_t n,
+                       bool bigint_unsigned);
 
 /* A text-protocol row of n values (NULL: SQL NULL). */
 int proto_write_text_row(struct buf *out, uint8_t seq, const char *const *values, int n);

@@ -76,7 +76,13 @@ struct session {
     uint16_t nconns, conns_cap;
     struct buf sets; /* SET statements every connection runs: u32 length + text each */
     uint32_t nsets;
-    bool tx_open;           /* BEGIN in a sharded keyspace, sent to a shard at first use */
+    bool tx_open; /* BEGIN in a sharded keyspace, sent to a shard at first use */
+    /* ids taken from a sequence for the command that waits for its
+     * connections (it runs again, with the same ids) */
+    uint64_t last_insert_id; /* the first key a sequence gave this session's last INSERT */
+    const void *seq_held_table;
+    uint64_t seq_held_first;
+    uint32_t seq_held;
     char tx_begin[128];     /* that BEGIN statement */
     struct exec *ex;        /* the statement on several shards, or with setup (exec.c) */
     struct backend *be;     /* the connection the relay serves the current statement from */

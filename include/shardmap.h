@@ -50,6 +50,9 @@ struct shardmap_table {
     char *key;                       /* shard-key column */
     enum shardmap_key_type key_type; /* "key_type" in the file, default "int" */
     bool key_ci;                     /* fold case of string keys before hashing */
+    /* "sequence" in the file: where keys missing from INSERT rows come
+     * from, a table of an unsharded keyspace (NULL: none). Integer keys. */
+    char *seq_keyspace, *seq_table;
 };
 
 /* What a transaction that would touch several shards does (per keyspace). */

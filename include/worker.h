@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "sequence.h"
 #include "list.h"
 
 struct router;
@@ -53,9 +54,10 @@ struct worker {
     uint64_t questions;
     uint64_t connections;
     int nsessions;
-    struct cls *cls;   /* classify() result for the statement being routed */
-    struct plan *plan; /* plan_build() result for it (texts reused) */
-    struct buf wire;   /* a command being composed for a backend */
+    struct cls *cls;       /* classify() result for the statement being routed */
+    struct plan *plan;     /* plan_build() result for it (texts reused) */
+    struct buf wire;       /* a command being composed for a backend */
+    struct seq_cache seqs; /* id blocks reserved from sequences (sequence.h) */
     /* The newest shard map this worker has seen, and its generation
      * (router->map_gen): sessions move to it at a command boundary, so only
      * the first of them per new version takes the router's lock. */

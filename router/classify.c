@@ -132,6 +132,8 @@ static void cls_reset(struct cls *o)
     o->nparams = 0;
     o->nsets = 0;
     o->key_set_literal = false;
+    o->ins_cols.p = NULL;
+    o->ins_cols.len = 0;
     o->distinct = false;
     o->nitems = 0;
     o->ngroup = 0;

@@ -49,8 +49,10 @@ static bool ins_value(struct cx *cx)
     return true;
 }
 
-/* VALUES (...), (...): keyidx is the key column's position or -1. */
-static void ins_rows(struct cx *cx, int ti, int keyidx)
+/* VALUES (...), (...): keyidx is the key column's position or -1;
+ * missing: the table is sharded and the column list lacks its key (each
+ * row then gets a CLS_V_MISSING value, for a sequence to fill). */
+static void ins_rows(struct cx *cx, int ti, int keyidx, bool missing)
 {
     struct cls *o = cx->out;
     uint16_t first = o->nvalues;
@@ -82,6 +84,18 @@ static void ins_rows(struct cx *cx, int ti, int keyidx)
                 break;
             }
         }
+        if (missing) {
+            struct cls_value *nv = cx_add_value(cx);
+            if (nv == NULL) {
+                cx_fail(cx, "too many values");
+                return;
+            }
+            memset(nv, 0, sizeof(*nv));
+            nv->type = CLS_V_MISSING;
+            nv->text.p = row_start;
+            vi = (uint16_t)(o->nvalues - 1);
+            got = true;
+        }
         if (got) {
             o->values[vi].row.p = row_start;
             o->values[vi].row.len = (uint32_t)(cx->prev_end - row_start);
@@ -92,7 +106,7 @@ static void ins_rows(struct cx *cx, int ti, int keyidx)
         cx_partial(cx, "row shorter than the column list");
         return;
     }
-    if (keyidx >= 0 && ti >= 0) {
+    if ((keyidx >= 0 || missing) && ti >= 0) {
         o->tables[ti].pinned = true;
         o->tables[ti].first = first;
         o->tables[ti].count = (uint16_t)(o->nvalues - first);
@@ -162,6 +176,7 @@ static void ins_on_dup(struct cx *cx, int ti, const char *key)
 static int ins_columns(struct cx *cx, const char *key)
 {
     int keyidx = -1, i = 0;
+    const char *open = pk(cx, 0)->p;
     adv(cx); /* ( */
     if (accept_punct(cx, ')'))
         return -1;
@@ -177,7 +192,10 @@ static int ins_columns(struct cx *cx, const char *key)
         skip_n(cx, n);
         i++;
     } while (accept_punct(cx, ','));
-    expect_punct(cx, ')');
+    if (expect_punct(cx, ')')) {
+        cx->out->ins_cols.p = open;
+        cx->out->ins_cols.len = (uint32_t)(cx->prev_end - open);
+    }
     return keyidx;
 }
 
@@ -216,7 +234,7 @@ void s_insert(struct cx *cx)
     }
     const struct ctok *t = pk(cx, 0);
     if ((t->kw == KW_VALUES || t->kw == KW_VALUE) && !query_start(cx, 0)) {
-        ins_rows(cx, ti, key != NULL && cols ? keyidx : -1);
+        ins_rows(cx, ti, key != NULL && cols ? keyidx : -1, key != NULL && cols && keyidx < 0);
         if (!cols)
             o->flags |= CLS_F_NO_COLUMN_LIST;
         if (accept(cx, KW_AS)) { /* row alias: AS new [(a, b)] */

@@ -39,6 +39,7 @@ static const struct cfg_key cfg_keys[] = {
     {"allow_local_infile", CFG_BOOL, OFF(allow_local_infile), "false", 0, 0, false},
     {"max_scatter_shards", CFG_INT, OFF(max_scatter_shards), "0", 0, 65536, false},
     {"scatter_writes", CFG_BOOL, OFF(scatter_writes), "true", 0, 0, false},
+    {"sequence_block", CFG_INT, OFF(sequence_block), "1000", 1, 1000000, false},
     {"server_version", CFG_STR, OFF(server_version), "", 0, 0, false},
     {"default_keyspace", CFG_STR, OFF(default_keyspace), "", 0, 0, false},
     {"log_level", CFG_STR, OFF(log_level), "info", 0, 0, false},

@@ -85,6 +85,7 @@ void exec_free(struct session *s)
 }
 
 static bool single_relay(const struct exec *x);
+static void sequence_reserved(struct session *s, struct exec *x);
 static int send_statement(struct session *s, struct exec *x, int i);
 
 /* The database target i's statement runs in: the shard's schema, or none
@@ -464,6 +465,10 @@ static void send_oks(struct session *s, struct exec *x)
         }
         ok.warnings = (uint16_t)(ok.warnings + x->t[i].warnings);
     }
+    if (x->o.insert_id != 0) {
+        ok.last_insert_id = x->o.insert_id;
+        s->last_insert_id = x->o.insert_id;
+    }
     ok.status = client_status(s, x);
     s->status = ok.status;
     struct proto_ok ok0;
@@ -516,7 +521,8 @@ static void send_failure(struct session *s, struct exec *x)
  * answer. */
 static bool single_relay(const struct exec *x)
 {
-    return x->n == 1 && x->plan.merge.kind == PLAN_MERGE_NONE && !x->o.record_set && !x->o.silent;
+    return x->n == 1 && x->plan.merge.kind == PLAN_MERGE_NONE && !x->o.record_set && !x->o.silent &&
+           x->o.insert_id == 0;
 }
 
 static bool all_done(const struct exec *x)
@@ -562,9 +568,59 @@ static void finish(struct session *s, struct exec *x)
     if (!x->o.silent)
         s->status = client_status(s, x);
     s->st = SESSION_ST_IDLE;
+    if (x->o.seq != NULL) {
+        sequence_reserved(s, x); /* last: it may start another exec on x */
+        return;
+    }
+    if (x->o.keep_command)
+        return; /* the client's command runs now */
     buf_shrink(&s->in, SESSION_BUF_KEEP);
     if (x->deadlock && !x->o.silent)
         session_after_deadlock(s); /* last: it may start another exec on x */
+}
+
+/* The UPDATE reserving ids of a sequence was answered (the client's
+ * command still waits in s->in): cache the block and let the command run
+ * again, or answer it with the error. A connection left in a transaction
+ * by it (the session set autocommit = 0) commits first. */
+static void sequence_reserved(struct session *s, struct exec *x)
+{
+    const struct shardmap_table *st = x->o.seq;
+    struct exec_target *t = &x->t[0];
+    if (buf_avail(&x->err) > 0 || t->insert_id < x->o.seq_k) {
+        struct proto_err e = {0};
+        if (buf_avail(&x->err) > 0)
+            proto_parse_err(x->err.data + x->err.off, buf_avail(&x->err), &e);
+        if (e.code != 0)
+            session_reply_err(s, e.code, e.sqlstate, "cannot reserve ids from sequence %s.%s: %.*s",
+                              st->seq_keyspace, st->seq_table, (int)e.msg_len, (const char *)e.msg);
+        else
+            session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                              "cannot reserve ids from sequence %s.%s: its table has no row "
+                              "with id = 0 (see shardmap(5), sequence)",
+                              st->seq_keyspace, st->seq_table);
+        return;
+    }
+    if (seq_put(&s->w->seqs, st->seq_keyspace, st->seq_table, t->insert_id - x->o.seq_k,
+                t->insert_id) == -1) {
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return;
+    }
+    if (t->status & PROTO_STATUS_IN_TRANS) {
+        struct backend *be = t->be;
+        struct plan *p = s->w->plan;
+        static const char commit[] = "COMMIT";
+        if (session_plan_same(p, NULL, NULL, 1, commit, sizeof(commit) - 1) == -1) {
+            session_fail(s);
+            return;
+        }
+        struct exec_opts o = {.kind = RELAY_KIND_QUERY,
+                              .com = PROTO_COM_QUERY,
+                              .use = &be,
+                              .silent = true,
+                              .keep_command = true};
+        exec_start(s, p, &o);
+    }
 }
 
 /* Send the statement to target i (after its setup). */
@@ -846,7 +902,20 @@ static bool connect_targets(struct session *s, const struct plan *p, const struc
             continue;
         }
         const struct shardmap_shard *sh = p->targets[i].shard;
-        struct backend *be = conns_get(s, sh, target_schema(s, p, o, i), bes, i);
+        struct backend *be;
+        if (o->outside_tx) {
+            /* taken: this statement's and every connection in a transaction */
+            struct backend *busy[PLAN_MAX_TARGETS + 8];
+            int nb = 0;
+            for (int k = 0; k < i && nb < PLAN_MAX_TARGETS; k++)
+                busy[nb++] = bes[k];
+            for (int k = 0; k < s->nconns && nb < PLAN_MAX_TARGETS + 8; k++)
+                if (s->conns[k]->status & PROTO_STATUS_IN_TRANS)
+                    busy[nb++] = s->conns[k];
+            be = conns_get(s, sh, target_schema(s, p, o, i), busy, nb);
+        } else {
+            be = conns_get(s, sh, target_schema(s, p, o, i), bes, i);
+        }
         if (be == NULL) {
             session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000",
                               "Out of resources: cannot allocate a backend connection");
@@ -936,7 +1005,7 @@ void exec_start(struct session *s, const struct plan *p, const struct exec_opts 
     struct exec_target t0 = {.be = bes[0], .schema = target_schema(s, p, o, 0)};
     t0.begin = o->begin && !(bes[0]->status & PROTO_STATUS_IN_TRANS);
     if (p->ntargets == 1 && p->merge.kind == PLAN_MERGE_NONE && !o->record_set && !o->silent &&
-        setup_count(s, &t0) == 0) {
+        o->insert_id == 0 && setup_count(s, &t0) == 0) {
         fast_path(s, p, o, bes[0]);
         goto out;
     }
@@ -945,9 +1014,11 @@ void exec_start(struct session *s, const struct plan *p, const struct exec_opts 
         session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
         goto out;
     }
-    buf_consume(&s->in, s->cmd_wire);
-    s->cmd_wire = 0;
-    s->w->questions++;
+    if (!o->keep_command) {
+        buf_consume(&s->in, s->cmd_wire);
+        s->cmd_wire = 0;
+        s->w->questions++;
+    }
     s->st = SESSION_ST_EXEC;
     for (int i = 0; i < x->n; i++) {
         struct exec_target *t = &x->t[i];

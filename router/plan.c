@@ -479,6 +479,9 @@ static void plan_reset(struct plan *p, const char *sql, size_t len)
     p->ks = NULL;
     p->ntargets = 0;
     p->nksids = 0;
+    p->need_ids = 0;
+    p->seq = NULL;
+    p->insert_id = 0;
     p->merge.kind = PLAN_MERGE_NONE;
     p->merge.ncols = 0;
     p->merge.norder = 0;
@@ -548,6 +551,8 @@ void plan_build(struct plan *p, const struct cls *c, const char *sql, size_t len
     w.oom = false;
     w.ned = 0;
     w.ed_overflow = false;
+    w.gen = false;
+    w.gen_first = 0;
     plan_reset(p, sql, len);
     if (c->flags & CLS_F_WRITE)
         p->flags |= PLAN_F_WRITE;

@@ -103,8 +103,13 @@ static void describe_merge(const struct plan_merge *m, struct line *l)
 
 static const char *route_name(const struct plan *p)
 {
+    if (p->flags & PLAN_F_NEED_IDS)
+        return "rows without the shard key get keys from the table's sequence when it runs; "
+               "each row then goes to the shard of its key";
     if (p->flags & PLAN_F_SESSION)
         return "handled by the router itself";
+    if ((p->flags & PLAN_F_ANY_SHARD) && !(p->flags & PLAN_F_WRITE))
+        return "one shard (any shard answers alike; inside a transaction, one it uses)";
     if (p->flags & PLAN_F_EMPTY)
         return "one shard (the pinned key values match no row)";
     if (p->flags & PLAN_F_SCATTER)
@@ -156,6 +161,13 @@ int plan_explain(const struct plan *p, const struct cls *c, const struct shardma
     START();
     add(&l, "%s", route_name(p));
     EMIT("route");
+    if (p->flags & PLAN_F_NEED_IDS) {
+        START();
+        add(&l, "%s.%s (%u id%s)", p->seq->seq_keyspace, p->seq->seq_table, p->need_ids,
+            p->need_ids == 1 ? "" : "s");
+        EMIT("sequence");
+        return 0;
+    }
     START();
     if (p->nksids == 0)
         add(&l, "-");

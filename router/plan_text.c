@@ -368,6 +368,16 @@ static int render_piece(struct pw *w, const struct pedit *e, int sh)
                 put(w, ", ", 2);
             first = false;
             uint32_t off = (uint32_t)(v->row.p - w->sql);
+            if (v->type == CLS_V_MISSING && w->gen) {
+                /* the row without its ')', then the generated key */
+                char num[32];
+                int n = snprintf(num, sizeof(num), ", %llu)",
+                                 (unsigned long long)(w->gen_first + (k - t->first)));
+                if (render_range(w, off, off + v->row.len - 1, sh, false) != 0)
+                    return -1;
+                put(w, num, (size_t)n);
+                continue;
+            }
             if (render_range(w, off, off + v->row.len, sh, false) != 0)
                 return -1;
         }

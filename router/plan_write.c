@@ -115,6 +115,65 @@ static int insert_rows(struct pw *w, unsigned ti, struct pset *set)
     return 0;
 }
 
+/* Rows without the shard key: keys from the table's sequence. Without ids
+ * in env yet: PLAN_F_NEED_IDS (the router reserves them and plans again).
+ * With them: each row's shard into w->vshard, their set, and the key
+ * column added to the column list (the rows get theirs when rendered). */
+static int generated_keys(struct pw *w, unsigned ti, struct pset *set)
+{
+    const struct cls *c = w->c;
+    const struct cls_table *t = &c->tables[ti];
+    const struct shardmap_table *st = w->tab[ti].st;
+    struct plan *p = w->p;
+    char tn[2 * PW_NAME_MAX];
+    const char *table = pw_tname(w, ti, tn, sizeof(tn));
+    if (st->seq_keyspace == NULL)
+        return pw_refuse(w, PW_UNSUPPORTED,
+                         "%s into sharded table %s: rows need the shard key %s (give it a value, "
+                         "or declare a sequence for the table in the shard map)",
+                         row_verb(w), table, st->key);
+    if (c->ins_cols.len < 2)
+        return pw_refuse(w, 1105, "HY000", "internal error: no column list for %s", table);
+    if (w->env->seq_count < t->count) {
+        p->flags |= PLAN_F_NEED_IDS;
+        p->need_ids = t->count;
+        p->seq = st;
+        p->ntargets = 0;
+        return 0;
+    }
+    memset(set, 0, sizeof(*set));
+    w->gen = true;
+    w->gen_first = w->env->seq_first;
+    p->insert_id = w->gen_first;
+    for (unsigned k = t->first; k < (unsigned)t->first + t->count; k++) {
+        uint64_t id = w->gen_first + (k - t->first);
+        const struct shardmap_shard *sh =
+            shardmap_lookup(w->ks, shardmap_ksid_int(w->map, (int64_t)id));
+        long i = sh != NULL ? sh - w->ks->shards : -1;
+        if (i < 0 || i >= PLAN_MAX_TARGETS)
+            return pw_refuse(w, 1105, "HY000", "internal error: no shard for key %llu of %s",
+                             (unsigned long long)id, table);
+        w->vshard[k] = (int16_t)i;
+        pset_add(set, (unsigned)i);
+    }
+    /* ", `key`" before the column list's ')' */
+    char *col = w->gen_col;
+    size_t k = 0, n = strlen(st->key);
+    col[k++] = ',';
+    col[k++] = ' ';
+    col[k++] = '`';
+    for (size_t j = 0; j < n && k < sizeof(w->gen_col) - 3; j++) {
+        if (st->key[j] == '`')
+            col[k++] = '`';
+        col[k++] = st->key[j];
+    }
+    col[k++] = '`';
+    struct pedit *e = pw_edit(w, c->ins_cols.p + c->ins_cols.len - 1, 0, PE_TEXT);
+    e->s = col;
+    e->len = (uint32_t)k;
+    return 0;
+}
+
 int pw_insert(struct pw *w)
 {
     const struct cls *c = w->c;
@@ -166,8 +225,15 @@ int pw_insert(struct pw *w)
                          "the row to another shard",
                          key, table);
     struct pset set;
-    if (insert_rows(w, (unsigned)ti, &set) != 0)
+    const struct cls_table *tt = &c->tables[ti];
+    bool gen = tt->count > 0 && c->values[tt->first].type == CLS_V_MISSING;
+    if (gen) {
+        int rc = generated_keys(w, (unsigned)ti, &set);
+        if (rc != 0 || (p->flags & PLAN_F_NEED_IDS))
+            return rc;
+    } else if (insert_rows(w, (unsigned)ti, &set) != 0) {
         return -1;
+    }
     /* other sharded tables (subqueries in VALUES) must live on that shard */
     for (unsigned i = 0; i < c->ntables; i++) {
         struct pset s;
@@ -185,9 +251,9 @@ int pw_insert(struct pw *w)
     }
     if (pw_targets(w, &set) != 0)
         return -1;
-    if (p->ntargets <= 1)
+    if (p->ntargets <= 1 && !gen)
         return 0;
-    if (c->flags & CLS_F_RETURNING)
+    if (c->flags & CLS_F_RETURNING && p->ntargets > 1)
         return pw_refuse(w, PW_UNSUPPORTED,
                          "%s ... RETURNING into %s with rows for %u shards is not supported",
                          row_verb(w), table, p->ntargets);
@@ -199,7 +265,7 @@ int pw_insert(struct pw *w)
     struct pedit *e =
         pw_edit(w, v0->row.p, (uint32_t)(vn->row.p + vn->row.len - v0->row.p), PE_ROWS);
     e->tab = (uint8_t)ti;
-    p->merge.kind = PLAN_MERGE_AFFECTED;
+    p->merge.kind = p->ntargets > 1 ? PLAN_MERGE_AFFECTED : PLAN_MERGE_NONE;
     return 0;
 }
 

@@ -388,12 +388,12 @@ int proto_write_end(struct buf *out, uint8_t seq, uint32_t caps, uint16_t warnin
     return proto_write_ok(out, seq, caps, &ok);
 }
 
-int proto_write_coldef(struct buf *out, uint8_t seq, const char *name)
+int proto_write_coldef(struct buf *out, uint8_t seq, const char *name, size_t n,
+                       bool bigint_unsigned)
 {
     size_t start = proto_begin(out);
     if (start == (size_t)-1)
         return -1;
-    size_t n = strlen(name);
     int rc = proto_add_lenenc_str(out, "def", 3);
     rc |= proto_add_lenenc_str(out, "", 0); /* schema */
     rc |= proto_add_lenenc_str(out, "", 0); /* table */
@@ -401,12 +401,19 @@ int proto_write_coldef(struct buf *out, uint8_t seq, const char *name)
     rc |= proto_add_lenenc_str(out, name, n);
     rc |= proto_add_lenenc_str(out, name, n);
     rc |= proto_add_lenenc(out, 0x0c);
-    rc |= proto_add_u16(out, 45);         /* utf8mb4_general_ci */
-    rc |= proto_add_u32(out, 4 * 65535u); /* length */
-    rc |= proto_add_u8(out, 0xfd);        /* MYSQL_TYPE_VAR_STRING */
-    rc |= proto_add_u16(out, 0);          /* flags */
-    rc |= proto_add_u8(out, 0);           /* decimals */
-    rc |= proto_add_u16(out, 0);          /* filler */
+    if (bigint_unsigned) {
+        rc |= proto_add_u16(out, 63); /* binary */
+        rc |= proto_add_u32(out, 20);
+        rc |= proto_add_u8(out, 0x08);                      /* MYSQL_TYPE_LONGLONG */
+        rc |= proto_add_u16(out, 0x0001 | 0x0020 | 0x0080); /* NOT NULL, UNSIGNED, BINARY */
+    } else {
+        rc |= proto_add_u16(out, 45);         /* utf8mb4_general_ci */
+        rc |= proto_add_u32(out, 4 * 65535u); /* length */
+        rc |= proto_add_u8(out, 0xfd);        /* MYSQL_TYPE_VAR_STRING */
+        rc |= proto_add_u16(out, 0);          /* flags */
+    }
+    rc |= proto_add_u8(out, 0);  /* decimals */
+    rc |= proto_add_u16(out, 0); /* filler */
     if (rc)
         return -1;
     proto_end(out, start, seq);

@@ -18,6 +18,7 @@
 #include "plan.h"
 #include "registry.h"
 #include "router.h"
+#include "sequence.h"
 #include "session_int.h"
 #include "sqllex.h"
 #include "stmt.h"
@@ -46,6 +47,8 @@ int session_plan_same(struct plan *p, const struct shardmap_keyspace *ks,
 {
     p->kind = PLAN_ROUTE;
     p->flags = 0;
+    p->insert_id = 0;
+    p->nksids = 0;
     p->ks = ks;
     p->ntargets = (uint16_t)n;
     memset(&p->merge, 0, sizeof(p->merge));
@@ -70,8 +73,12 @@ static void run(struct session *s, struct plan *p, enum relay_kind kind, uint8_t
     bool begin = s->tx_open && !record_set;
     if ((p->flags & PLAN_F_ANY_SHARD) && !(p->flags & PLAN_F_WRITE) && !conns_in_trans(s))
         begin = false;
-    struct exec_opts o = {
-        .kind = kind, .com = com, .begin = begin, .record_set = record_set, .use = use};
+    struct exec_opts o = {.kind = kind,
+                          .com = com,
+                          .begin = begin,
+                          .record_set = record_set,
+                          .use = use,
+                          .insert_id = p->insert_id};
     exec_start(s, p, &o);
 }
 
@@ -447,8 +454,10 @@ static bool refuse_special(struct session *s, const struct query_look *q, const 
     return false;
 }
 
-/* Plan one classified statement for the session into the worker's plan. */
-static struct plan *plan_for(struct session *s, const struct cls *c, const char *sql, size_t len)
+/* Plan one classified statement for the session into the worker's plan
+ * (seq_count ids from seq_first for INSERT rows without their key). */
+static struct plan *plan_for(struct session *s, const struct cls *c, const char *sql, size_t len,
+                             uint64_t seq_first, uint32_t seq_count)
 {
     const struct config *cfg = s->w->router->cfg;
     struct plan *p = s->w->plan;
@@ -458,7 +467,9 @@ static struct plan *plan_for(struct session *s, const struct cls *c, const char 
                            .max_scatter_shards = cfg->max_scatter_shards,
                            .scatter_writes = cfg->scatter_writes,
                            .prefer_ks = NULL,
-                           .prefer_shard = -1};
+                           .prefer_shard = -1,
+                           .seq_first = seq_first,
+                           .seq_count = seq_count};
     /* Inside a transaction, what any shard answers goes to one it uses. */
     for (int i = 0; i < s->nconns && s->ks != NULL && s->ks->sharded && env.prefer_ks == NULL;
          i++) {
@@ -480,10 +491,84 @@ static struct plan *plan_for(struct session *s, const struct cls *c, const char 
     return p;
 }
 
+/* `name`, with backquotes doubled, into dst (cut at cap). */
+static void quote_ident(const char *name, char *dst, size_t cap)
+{
+    size_t k = 0;
+    dst[k++] = '`';
+    for (; *name != '\0' && k + 3 < cap; name++) {
+        if (*name == '`')
+            dst[k++] = '`';
+        dst[k++] = *name;
+    }
+    dst[k++] = '`';
+    dst[k] = '\0';
+}
+
+/* Reserve a block of ids from table st's sequence (at least need), then
+ * run the client's command again (see sequence.h). */
+static void reserve_ids(struct session *s, const struct shardmap_table *st, uint32_t need)
+{
+    const struct shardmap_keyspace *ks = shardmap_keyspace(s->map, st->seq_keyspace);
+    if (ks == NULL || ks->sharded) { /* the map loader checks this */
+        session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                          "sequence %s.%s is not in an unsharded keyspace of shard map version "
+                          "%llu",
+                          st->seq_keyspace, st->seq_table, (unsigned long long)s->map->version);
+        return;
+    }
+    const struct shardmap_shard *sh = &ks->shards[0];
+    uint64_t k = (uint64_t)s->w->router->cfg->sequence_block;
+    if (k < need)
+        k = need;
+    char sql[1200], schema[520], table[520];
+    quote_ident(sh->schema, schema, sizeof(schema));
+    quote_ident(st->seq_table, table, sizeof(table));
+    int n = snprintf(sql, sizeof(sql),
+                     "UPDATE %s.%s SET next_id = LAST_INSERT_ID(next_id + %llu) WHERE id = 0",
+                     schema, table, (unsigned long long)k);
+    struct plan *p = s->w->plan;
+    if (n < 0 || (size_t)n >= sizeof(sql) ||
+        session_plan_same(p, ks, &sh, 1, sql, (size_t)n) == -1) {
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return;
+    }
+    struct exec_opts o = {.kind = RELAY_KIND_QUERY,
+                          .com = PROTO_COM_QUERY,
+                          .silent = true,
+                          .keep_command = true,
+                          .seq = st,
+                          .seq_k = k,
+                          .outside_tx = true};
+    exec_start(s, p, &o);
+}
+
+static bool last_insert_id_query(const struct session *s, const struct cls *c);
+static void answer_last_insert_id(struct session *s, const struct cls *c);
+
 /* One statement through the planner. */
 static void planned(struct session *s, const struct cls *c, const char *sql, size_t len)
 {
-    struct plan *p = plan_for(s, c, sql, len);
+    if (last_insert_id_query(s, c)) {
+        answer_last_insert_id(s, c);
+        return;
+    }
+    struct plan *p = plan_for(s, c, sql, len, 0, 0);
+    if (p->kind == PLAN_ROUTE && (p->flags & PLAN_F_NEED_IDS)) {
+        const struct shardmap_table *st = p->seq;
+        uint32_t need = p->need_ids;
+        uint64_t first;
+        if (s->seq_held == need && s->seq_held_table == st) {
+            first = s->seq_held_first; /* the same command, after connecting */
+        } else if (!seq_take(&s->w->seqs, st->seq_keyspace, st->seq_table, need, &first)) {
+            reserve_ids(s, st, need);
+            return;
+        }
+        s->seq_held_table = st;
+        s->seq_held_first = first;
+        s->seq_held = need;
+        p = plan_for(s, c, sql, len, first, need);
+    }
     if (p->kind == PLAN_REFUSE) {
         session_reply_err(s, p->err_code, p->err_state, "%s", p->err_msg);
         return;
@@ -518,6 +603,79 @@ static void planned(struct session *s, const struct cls *c, const char *sql, siz
         return;
     }
     run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, NULL, false);
+    if (s->st != SESSION_ST_CONNECTING)
+        s->seq_held = 0; /* the ids are the statement's now */
+}
+
+/* ---- result sets the router answers itself -------------------------------- */
+
+/* Column count and definitions (VARCHAR, or BIGINT UNSIGNED with num), and
+ * the classic EOF after them. Returns 0 or -1. */
+static int local_header(struct session *s, uint8_t *seq, const char *const *names,
+                        const size_t *lens, bool num, int n)
+{
+    size_t h = proto_begin(&s->out);
+    if (h == (size_t)-1 || proto_add_lenenc(&s->out, (uint64_t)n) != 0)
+        return -1;
+    proto_end(&s->out, h, (*seq)++);
+    for (int i = 0; i < n; i++)
+        if (proto_write_coldef(&s->out, (*seq)++, names[i], lens[i], num) == -1)
+            return -1;
+    if (!(s->caps & PROTO_CAP_DEPRECATE_EOF) && proto_write_eof(&s->out, (*seq)++, 0, s->status))
+        return -1;
+    return 0;
+}
+
+/* SELECT LAST_INSERT_ID() (alone, no table) in a sharded keyspace: the
+ * first key a sequence gave the session's last INSERT (the shards never
+ * generated it). */
+static bool last_insert_id_query(const struct session *s, const struct cls *c)
+{
+    static const char want[] = "last_insert_id()";
+    if (s->ks == NULL || !s->ks->sharded || c->kind != CLS_SELECT || c->ntables != 0 ||
+        c->nitems != 1 || (c->flags & CLS_F_PARTIAL))
+        return false;
+    const struct cls_span e = c->items[0].expr;
+    size_t k = 0;
+    for (size_t i = 0; i < e.len; i++) {
+        char ch = e.p[i];
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+            continue;
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        if (k >= sizeof(want) - 1 || ch != want[k])
+            return false;
+        k++;
+    }
+    return k == sizeof(want) - 1;
+}
+
+static void answer_last_insert_id(struct session *s, const struct cls *c)
+{
+    const struct cls_item *it = &c->items[0];
+    const char *name = it->alias.len ? it->alias.p : it->expr.p;
+    size_t len = it->alias.len ? it->alias.len : it->expr.len;
+    char nm[256], v[24];
+    /* an alias as written may be quoted: the column name is without */
+    if (len >= 2 && (name[0] == '`' || name[0] == '"' || name[0] == '\'')) {
+        name++;
+        len -= 2;
+    }
+    snprintf(nm, sizeof(nm), "%.*s", (int)(len < 255 ? len : 255), name);
+    snprintf(v, sizeof(v), "%llu", (unsigned long long)s->last_insert_id);
+    uint8_t seq = s->cmd_seq;
+    size_t mark = s->out.len;
+    const char *names[1] = {nm};
+    size_t lens[1] = {strlen(nm)};
+    const char *vals[1] = {v};
+    if (local_header(s, &seq, names, lens, true, 1) == -1 ||
+        proto_write_text_row(&s->out, seq++, vals, 1) == -1 ||
+        proto_write_end(&s->out, seq++, s->caps, 0, s->status) == -1) {
+        s->out.len = mark;
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return;
+    }
+    session_command_done_local(s);
 }
 
 /* ---- EXPLAIN ROUTE ------------------------------------------------------- */
@@ -562,17 +720,12 @@ static void explain_route(struct session *s, const char *sql, size_t len)
         return;
     }
     classify(c, sql + start, n, 0, lookup_sharded, s);
-    struct plan *p = plan_for(s, c, sql + start, n);
+    struct plan *p = plan_for(s, c, sql + start, n, 0, 0);
     struct explain_out o = {.s = s, .seq = s->cmd_seq};
     size_t mark = s->out.len;
-    size_t h = proto_begin(&s->out);
-    int rc = h == (size_t)-1 || proto_add_lenenc(&s->out, 2) != 0;
-    if (!rc)
-        proto_end(&s->out, h, o.seq++);
-    rc |= proto_write_coldef(&s->out, o.seq++, "property");
-    rc |= proto_write_coldef(&s->out, o.seq++, "value");
-    if (!rc && !(s->caps & PROTO_CAP_DEPRECATE_EOF))
-        rc |= proto_write_eof(&s->out, o.seq++, 0, s->status);
+    static const char *const names[2] = {"property", "value"};
+    static const size_t lens[2] = {8, 5};
+    int rc = local_header(s, &o.seq, names, lens, false, 2);
     rc |= rc ? 0 : plan_explain(p, c, s->map, explain_row, &o);
     rc |= rc ? 0 : proto_write_end(&s->out, o.seq++, s->caps, 0, s->status);
     if (rc) {

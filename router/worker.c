@@ -181,6 +181,7 @@ void worker_deinit(struct worker *w)
         plan_free(w->plan);
     free(w->plan);
     w->plan = NULL;
+    seq_free(&w->seqs);
     buf_free(&w->wire);
     if (w->listener.fd != -1)
         close(w->listener.fd);

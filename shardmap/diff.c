@@ -31,7 +31,11 @@ static void diff_emit(struct diff_ctx *d, const struct shardmap_change *ch)
 
 static bool diff_same_table(const struct shardmap_table *x, const struct shardmap_table *y)
 {
-    return strcmp(x->key, y->key) == 0 && x->key_type == y->key_type && x->key_ci == y->key_ci;
+    bool seq = (x->seq_keyspace == NULL) == (y->seq_keyspace == NULL) &&
+               (x->seq_keyspace == NULL || (strcmp(x->seq_keyspace, y->seq_keyspace) == 0 &&
+                                            strcmp(x->seq_table, y->seq_table) == 0));
+    return strcmp(x->key, y->key) == 0 && x->key_type == y->key_type && x->key_ci == y->key_ci &&
+           seq;
 }
 
 static void diff_tables(struct diff_ctx *d, const struct shardmap_keyspace *ka,
@@ -313,8 +317,11 @@ static void desc_shard(struct desc *o, const struct shardmap_shard *sh)
 
 static void desc_table(struct desc *o, const struct shardmap_table *t)
 {
-    desc_add(o, "%s (%s%s)", t->key, t->key_type == SHARDMAP_KEY_STRING ? "string" : "int",
+    desc_add(o, "%s (%s%s", t->key, t->key_type == SHARDMAP_KEY_STRING ? "string" : "int",
              t->key_ci ? ", case-insensitive" : "");
+    if (t->seq_keyspace != NULL)
+        desc_add(o, ", sequence %s.%s", t->seq_keyspace, t->seq_table);
+    desc_add(o, ")");
 }
 
 /* "range 40-80 (ids 4000000000000000..7fffffffffffffff)" */

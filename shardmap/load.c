@@ -254,7 +254,7 @@ static int load_line(const config_setting_t *s)
 static int load_table(struct load_ctx *c, const config_setting_t *g, const char *ksname,
                       struct shardmap_table *t)
 {
-    static const char *const allowed[] = {"name", "key", "key_type", "key_ci", NULL};
+    static const char *const allowed[] = {"name", "key", "key_type", "key_ci", "sequence", NULL};
     char where[256];
     const char *type;
     int rc;
@@ -294,6 +294,48 @@ static int load_table(struct load_ctx *c, const config_setting_t *g, const char 
                          "%s: key_ci applies only to string keys; add key_type = \"string\"; or "
                          "remove key_ci",
                          where);
+    const char *seq;
+    rc = load_opt_string(c, g, "sequence", where, &seq);
+    if (rc == -1)
+        return -1;
+    if (rc == 1) {
+        const config_setting_t *s = config_setting_get_member(g, "sequence");
+        const char *dot = strchr(seq, '.');
+        if (dot == NULL || dot == seq || dot[1] == '\0' || strchr(dot + 1, '.') != NULL)
+            return load_fail(c, s,
+                             "%s: sequence = \"%s\" must name a table of an unsharded keyspace "
+                             "as \"KEYSPACE.TABLE\"",
+                             where, seq);
+        if (t->key_type != SHARDMAP_KEY_INT)
+            return load_fail(c, s, "%s: a sequence gives integer keys; the key is a string key",
+                             where);
+        t->seq_keyspace = strndup(seq, (size_t)(dot - seq));
+        t->seq_table = strdup(dot + 1);
+        if (t->seq_keyspace == NULL || t->seq_table == NULL)
+            return load_fail(c, s, "out of memory");
+    }
+    return 0;
+}
+
+/* Every sequence names a table of an unsharded keyspace of the map. */
+static int load_check_sequences(struct load_ctx *c, const config_setting_t *list,
+                                const struct shardmap *map)
+{
+    for (int i = 0; i < map->nkeyspaces; i++) {
+        const struct shardmap_keyspace *ks = &map->keyspaces[i];
+        for (int k = 0; k < ks->ntables; k++) {
+            const struct shardmap_table *t = &ks->tables[k];
+            if (t->seq_keyspace == NULL)
+                continue;
+            const struct shardmap_keyspace *sk = shardmap_keyspace(map, t->seq_keyspace);
+            if (sk == NULL || sk->sharded)
+                return load_fail(c, config_setting_get_elem(list, (unsigned)i),
+                                 "keyspace \"%s\", table \"%s\": sequence \"%s.%s\" names %s; "
+                                 "a sequence lives in an unsharded keyspace of the map",
+                                 ks->name, t->name, t->seq_keyspace, t->seq_table,
+                                 sk == NULL ? "no keyspace of the map" : "a sharded keyspace");
+        }
+    }
     return 0;
 }
 
@@ -788,7 +830,7 @@ static int load_root(struct load_ctx *c, const config_setting_t *root, struct sh
                                  load_line(config_setting_get_elem(list, (unsigned)j)));
         }
     }
-    return 0;
+    return load_check_sequences(c, list, map);
 }
 
 /* Parse text with libconfig and build the map. include_dir (may be NULL)

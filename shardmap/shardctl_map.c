@@ -35,6 +35,14 @@ void show_json(const struct shardmap *map)
             json_str(&j, "key_type",
                      ks->tables[t].key_type == SHARDMAP_KEY_STRING ? "string" : "int");
             json_bool(&j, "key_ci", ks->tables[t].key_ci);
+            if (ks->tables[t].seq_keyspace != NULL) {
+                char seq[520];
+                snprintf(seq, sizeof(seq), "%s.%s", ks->tables[t].seq_keyspace,
+                         ks->tables[t].seq_table);
+                json_str(&j, "sequence", seq);
+            } else {
+                json_str(&j, "sequence", NULL);
+            }
             json_close(&j, '}');
         }
         json_close(&j, ']');
@@ -79,10 +87,16 @@ void show_text(const struct shardmap *map)
             ctl_table_row(&t, ks->name, "(every table)", "unsharded", "-", "-");
         for (int i = 0; i < ks->ntables; i++) {
             const struct shardmap_table *tb = &ks->tables[i];
-            ctl_table_row(&t, ks->name, tb->name, "sharded", tb->key,
-                          tb->key_type == SHARDMAP_KEY_INT ? "int"
-                          : tb->key_ci                     ? "string, case-insensitive"
-                                                           : "string");
+            char type[600];
+            snprintf(type, sizeof(type), "%s%s%s%s",
+                     tb->key_type == SHARDMAP_KEY_INT ? "int"
+                     : tb->key_ci                     ? "string, case-insensitive"
+                                                      : "string",
+                     tb->seq_keyspace ? ", sequence " : "",
+                     tb->seq_keyspace ? tb->seq_keyspace : "", tb->seq_keyspace ? "." : "");
+            if (tb->seq_table != NULL)
+                snprintf(type + strlen(type), sizeof(type) - strlen(type), "%s", tb->seq_table);
+            ctl_table_row(&t, ks->name, tb->name, "sharded", tb->key, type);
         }
         for (int i = 0; i < ks->nreference_tables; i++)
             ctl_table_row(&t, ks->name, ks->reference_tables[i], "reference", "-", "-");

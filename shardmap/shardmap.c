@@ -16,6 +16,8 @@ static void shardmap_free_keyspace(struct shardmap_keyspace *ks)
     for (int i = 0; i < ks->ntables; i++) {
         free(ks->tables[i].name);
         free(ks->tables[i].key);
+        free(ks->tables[i].seq_keyspace);
+        free(ks->tables[i].seq_table);
     }
     free(ks->tables);
     for (int i = 0; i < ks->nreference_tables; i++)
@@ -250,6 +252,13 @@ static void strbuf_keyspace(struct strbuf *sb, const struct shardmap_keyspace *k
                           tb->key_type == SHARDMAP_KEY_STRING ? "string" : "int");
             if (tb->key_ci)
                 strbuf_printf(sb, " key_ci = true;");
+            if (tb->seq_keyspace != NULL) {
+                strbuf_printf(sb, " sequence = ");
+                char seq[520];
+                snprintf(seq, sizeof(seq), "%s.%s", tb->seq_keyspace, tb->seq_table);
+                strbuf_quote(sb, seq);
+                strbuf_printf(sb, ";");
+            }
             strbuf_printf(sb, " }%s\n", t + 1 < ks->ntables ? "," : "");
         }
         strbuf_printf(sb, "    );\n");

@@ -10,7 +10,7 @@
 #      required); every entry of the man page is a real key;
 #   b) every option of `build/shardrouter -h` is in man/shardrouter.8, every
 #      option and command of `build/shardctl --help` in man/shardctl.8;
-#   c) `mandoc -Tlint -Wwarning` is clean for each man/*.[58];
+#   c) `mandoc -Tlint -Wwarning` is clean for each man/*.[578];
 #   d) conf/shardrouter.conf and conf/minimal.conf pass `shardrouter -t`;
 #   e) conf/shardmap.conf passes `shardctl map validate`;
 #   f) every error code the router sends (PROTO_ER_* used in router/*.c) is
@@ -225,7 +225,7 @@ fi
 # ---------------------------------------------------------------- c) lint
 
 if [ $have_mandoc = 1 ]; then
-    for page in man/*.[58]; do
+    for page in man/*.[578]; do
         [ -e "$page" ] || { nok "no man pages in man/"; break; }
         if out=$(mandoc -Tlint -Wwarning "$page" 2>&1) && [ -z "$out" ]; then
             ok "mandoc -Tlint -Wwarning $page is clean"

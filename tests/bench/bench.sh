@@ -12,6 +12,12 @@
 # core, heap allocations per statement; also in build/bench/classify.txt)
 # and the shard-map lookup microbenchmark build/bench/bench_lookup (lookups/s
 # per core on a map of 1,024 ranges; also in build/bench/lookup.txt).
+# Then, on a second testbed of 2 servers, tests/bench/bench_sharded.py:
+# point selects on a keyspace sharded over 2 shards (router vs one server),
+# scatter latency on 2 and 4 shards (router vs the slowest shard) and the
+# router's memory while it merges a 10-million-row ORDER BY (see the top of
+# that script; its figures are in the summary and under "sharded" in
+# results.json).
 #
 # Environment:
 #   BENCH_TIME=15         seconds per sysbench run
@@ -25,10 +31,17 @@
 #                         `strace -c -f` for 5 s on the router and on HAProxy
 #                         (per-statement counts in the summary; raw files in
 #                         build/bench/profile; adds ~30 s)
+#   BENCH_SHARDED=1       0 skips the sharded part (~5 min with its defaults)
+#   BENCH_SHARDED_TABLES=4, BENCH_SHARDED_TABLE_SIZE=10000, BENCH_SCATTER_ROWS=200000,
+#   BENCH_SCATTER_RUNS=200, BENCH_SCATTER_MAX_SECONDS=20, BENCH_BIG_ROWS=10000000,
+#   BENCH_BIG_GEN_SECONDS=120, BENCH_SHARDED_BASE_PORT=
+#                         sizes of the sharded part: see tests/bench/bench_sharded.py
 #
 # Exits non-zero if a sysbench run fails or reports errors/reconnects, or if
-# the router dies.  The testbed (build/testbed-bench), HAProxy and the router
-# are stopped whatever happens.
+# the router dies (the sharded part also fails on a wrong answer or a refusal
+# from the router).  The testbeds (build/testbed-bench,
+# build/testbed-bench-sharded), HAProxy and the routers are stopped whatever
+# happens.
 set -euo pipefail
 export LC_ALL=C
 
@@ -44,6 +57,7 @@ BENCH_THREADS=${BENCH_THREADS:-8}
 BENCH_CONNS=${BENCH_CONNS:-1000}
 BENCH_PROFILE=${BENCH_PROFILE:-0}
 BENCH_ROUNDS=${BENCH_ROUNDS:-1}
+BENCH_SHARDED=${BENCH_SHARDED:-1}
 WORKLOADS=(oltp_point_select oltp_read_only)
 TARGETS=(direct haproxy shardrouter)
 TABLES=4 TABLE_SIZE=10000
@@ -62,6 +76,7 @@ HAPROXY=$(command -v haproxy || echo /usr/sbin/haproxy)
 [[ "$BENCH_THREADS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_THREADS must be a positive integer"
 [[ "$BENCH_CONNS" =~ ^[0-9]+$ ]] || die "BENCH_CONNS must be a number"
 [[ "$BENCH_ROUNDS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer"
+[[ "$BENCH_SHARDED" =~ ^[01]$ ]] || die "BENCH_SHARDED must be 0 or 1"
 
 NPROC=$(nproc)
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -87,7 +102,7 @@ echo "$LOOKUP_FIGURES" >"$OUT/lookup.txt"
 
 # ---------------------------------------------------------------- cleanup
 
-ROUTER_PID="" HAPROXY_PID="" TB_STARTED="" SB_PID=""
+ROUTER_PID="" HAPROXY_PID="" TB_STARTED="" SB_PID="" SHARDED_PID=""
 
 stop_child() {  # stop_child PID NAME — TERM, wait up to 10 s, then KILL
     local pid=$1 i
@@ -110,6 +125,8 @@ cleanup() {
     local rc=$?
     trap - EXIT INT TERM ERR
     [ -z "$SB_PID" ] || { kill -TERM "$SB_PID" 2>/dev/null || true; wait "$SB_PID" 2>/dev/null || true; }
+    # bench_sharded.py stops its own testbed and router on SIGTERM
+    [ -z "$SHARDED_PID" ] || { kill -TERM "$SHARDED_PID" 2>/dev/null || true; wait "$SHARDED_PID" 2>/dev/null || true; }
     stop_child "$ROUTER_PID" shardrouter
     stop_child "$HAPROXY_PID" haproxy
     if [ -n "$TB_STARTED" ]; then
@@ -435,6 +452,31 @@ json.dump({"nproc": $NPROC, "loadavg_start": "$LOADAVG_START",
            "router_workers": 2, "conns": $BENCH_CONNS, "rounds": $BENCH_ROUNDS},
           open(sys.argv[1], "w"), indent=2)
 EOF
+
+# ---------------------------------------------------------------- sharded
+
+if [ "$BENCH_SHARDED" = 1 ]; then
+    # The unsharded part is done: free the cores and the memory it holds.
+    stop_child "$ROUTER_PID" shardrouter
+    ROUTER_PID=""
+    stop_child "$HAPROXY_PID" haproxy
+    HAPROXY_PID=""
+    "$REPO/tests/testbed.sh" stop --dir "$TB_DIR" >/dev/null 2>&1 ||
+        say "warning: could not stop the testbed in $TB_DIR"
+    TB_STARTED=""
+    say "sharded keyspaces: tests/bench/bench_sharded.py (its own testbed and router)"
+    # in the background + wait, so that INT/TERM reach our trap at once
+    rc=0
+    SHARDROUTER_BIN=$ROUTER_BIN "$PY" "$BENCH_DIR/bench_sharded.py" --out "$OUT" --no-summary &
+    SHARDED_PID=$!
+    wait "$SHARDED_PID" || rc=$?
+    SHARDED_PID=""
+    if [ $rc -ne 0 ]; then
+        say "the sharded part failed (exit $rc; see above and $OUT/sharded)"
+        FAILED=1
+    fi
+fi
+
 "$PY" "$BENCH_DIR/summarise.py" "$OUT"
 echo
 echo "bench: results in $OUT/results.json; total $((SECONDS - T0)) s;" \

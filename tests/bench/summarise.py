@@ -6,7 +6,8 @@ printed summary and build/bench/results.json.
 
 Reads OUT_DIR/runs.tsv (one line per sysbench run, tab-separated, header
 line; CPU columns in clock ticks), OUT_DIR/meta.json, the conns-<target>.json
-files of conns.py and, when there, the profile/ files; writes
+files of conns.py and, when there, the profile/ files and bench_sharded.py's
+OUT_DIR/sharded.json (put in results.json as "sharded"); writes
 OUT_DIR/results.json.
 """
 
@@ -175,6 +176,94 @@ def read_profile(out_dir):
     return prof
 
 
+def sharded_lines(sh):
+    """The printed summary of bench_sharded.py's results (sharded.json)."""
+    out = []
+    p = out.append
+    p("")
+    p("Sharded keyspaces (tests/bench/bench_sharded.py; 2 MariaDB servers, router with %s workers; "
+      "load average %s at start, %s at end; %s s):"
+      % (sh.get("meta", {}).get("router_workers"), " ".join(sh.get("meta", {}).get("loadavg_start", [])),
+         " ".join(sh.get("meta", {}).get("loadavg_end", [])), sh.get("elapsed_s")))
+    ps = sh.get("point_select")
+    if ps:
+        d, r = ps["results"]["direct"], ps["results"]["shardrouter"]
+        p("  point selects, keyspace sharded on id over 2 shards (sysbench oltp_point_select, %d threads, "
+          "%d s%s, %d x %d rows, --db-ps-mode=disable):"
+          % (ps["threads"], ps["seconds"], " x %d rounds" % ps["rounds"] if ps["rounds"] > 1 else "",
+             ps["tables"], ps["table_size"]))
+        p("    direct, one server with all rows  qps %8s  p95 %6s ms  mariadbd %5s us/stmt  "
+          "MariaDB Questions/stmt %s  other procs %s%%"
+          % (fmt(d["qps"], ".0f"), fmt(d["p95_ms"], ".2f"), fmt(d["cpu_us_per_stmt"]["mariadbd0"], ".1f"),
+             fmt(d.get("backend_questions_per_stmt"), ".3f"), fmt(d.get("other_procs_pct"), ".0f")))
+        p("    shardrouter, 2 shards             qps %8s  p95 %6s ms  mariadbd %s + %s us/stmt  "
+          "MariaDB Questions/stmt %s  other procs %s%%"
+          % (fmt(r["qps"], ".0f"), fmt(r["p95_ms"], ".2f"), fmt(r["cpu_us_per_stmt"]["mariadbd0"], ".1f"),
+             fmt(r["cpu_us_per_stmt"]["mariadbd1"], ".1f"), fmt(r.get("backend_questions_per_stmt"), ".3f"),
+             fmt(r.get("other_procs_pct"), ".0f")))
+        p("    -> router/direct qps %s; router CPU %s us per statement (utime+stime / sysbench statements)"
+          % (fmt(ps["router/direct_qps"], ".2f"), fmt(ps["router_cpu_us_per_stmt"], ".1f")))
+        p("    (sharded rows: %s, %s s)" % (ps.get("sharded_rows_made_by"), ps.get("prepare_via_router_s")))
+    sc = sh.get("scatter")
+    if sc:
+        p("  scatter latency, %d rows per keyspace, up to %d runs each (at most %s s), one client; "
+          "ratio = router / slowest single shard run directly (target <= %.1f, not enforced):"
+          % (sc["rows"], sc["runs"], sc.get("max_seconds"), sc["target_ratio"]))
+        hdr = ("keyspace", "statement", "runs", "router ms", "slowest shard ms", "ratio", "router p95",
+               "shard p95", "ratio p95", "shards' sum ms", "other procs")
+        rows = []
+        for ks, k in sc["keyspaces"].items():
+            for name, st in k["statements"].items():
+                rows.append(("%s (%d shards)" % (ks, k["shards"]), st["sql"], st["runs"],
+                             fmt(st["router_ms"]["median"], ".2f"),
+                             fmt(st["slowest_shard_ms"]["median"], ".2f"),
+                             fmt(st["ratio_median"], ".2f") + ("" if st["ratio_median"] <= sc["target_ratio"]
+                                                               else " !"),
+                             fmt(st["router_ms"]["p95"], ".2f"), fmt(st["slowest_shard_ms"]["p95"], ".2f"),
+                             fmt(st["ratio_p95"], ".2f") + ("" if st["ratio_p95"] <= sc["target_ratio"]
+                                                            else " !"),
+                             fmt(st["shards_sum_ms"]["median"], ".2f"),
+                             "%s%%" % fmt(st.get("other_procs_pct"), ".0f")))
+        widths = [max(len(str(x)) for x in col) for col in zip(hdr, *rows)]
+        for i, cells in enumerate([hdr] + rows):
+            p("    " + " | ".join(str(c).ljust(w) if j < 2 else str(c).rjust(w)
+                                  for j, (c, w) in enumerate(zip(cells, widths))))
+            if i == 0:
+                p("    " + "-+-".join("-" * w for w in widths))
+        p("    (medians and p95 over the runs; '!' marks a ratio above %.1f; the shards' statements are "
+          "the ones the router sent them, read from the general log, run one after another; shards' "
+          "sum: median of their per-run sum, what the router would take if the shards could not run "
+          "at the same time, e.g. on a busy 2-core box; other procs: CPU of processes outside the bench, "
+          "in %% of all cores; s4 has 2 shards on each server)"
+          % sc["target_ratio"])
+    m = sh.get("memory")
+    if m:
+        p("  memory bound: %s through the router, %d rows (%s per shard%s), streamed by %s:"
+          % (m["sql"], m["rows"], "/".join(str(x) for x in m["rows_per_shard"]),
+             "" if m["rows"] >= m["rows_requested"] else "; %d requested, cut by BENCH_BIG_GEN_SECONDS"
+             % m["rows_requested"], m["client"]))
+        p("    router VmRSS %s KiB before, peak %s KiB (sampled every %.1f s; first half %s, second half %s),"
+          " VmHWM %s KiB%s, %s KiB after"
+          % (m["rss_before_kib"], m["rss_peak_sampled_kib"], m["sample_interval_s"],
+             m["rss_peak_first_half_kib"], m["rss_peak_second_half_kib"], m["hwm_after_kib"],
+             " (reset before the read)" if m["hwm_reset"] else " (peak since start: not reset)",
+             m["rss_after_kib"]))
+        p("    -> growth %s KiB (%s MiB) for %d rows in %s s (%s rows/s, router CPU %s s)"
+          % (m["growth_kib"], fmt(m["growth_kib"] / 1024 if m["growth_kib"] is not None else None, ".1f"),
+             m["rows"], m["stream_s"], fmt(m["rows_per_s"], ".0f"), fmt(m["router_cpu_s"], ".1f")))
+        p("    bound: %s" % m["bound"])
+    if sh.get("router_problems"):
+        p("  ROUTER PROBLEMS:")
+        for e in sh["router_problems"]:
+            p("    - " + e)
+    others = [e for e in sh.get("errors", []) if e not in sh.get("router_problems", [])]
+    if others:
+        p("  ERRORS:")
+        for e in others:
+            p("    - " + e)
+    return out
+
+
 def main():
     out_dir = sys.argv[1]
     with open(os.path.join(out_dir, "meta.json")) as f:
@@ -307,6 +396,12 @@ def main():
                 p("  strace -c -f on %s, 5 s, %d statements: %.2f syscalls/stmt (%s)"
                   % (name, s["statements"], s["total_per_stmt"],
                      ", ".join("%s %.2f" % kv for kv in s["per_stmt"].items())))
+    sharded = None
+    sp = os.path.join(out_dir, "sharded.json")
+    if os.path.exists(sp):
+        with open(sp) as f:
+            sharded = json.load(f)
+        out.extend(sharded_lines(sharded))
     print("\n".join(out))
 
     res = {"meta": meta, "disturbed_runs": noisy,
@@ -315,6 +410,8 @@ def main():
            "ratios": ratios, "memory": mem, "runs": runs}
     if prof:
         res["profile"] = prof
+    if sharded is not None:
+        res["sharded"] = sharded
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(res, f, indent=2)
         f.write("\n")

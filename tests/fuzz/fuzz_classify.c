@@ -168,10 +168,13 @@ static void check_span(struct cls_span s, const char *sql, size_t len)
 
 static void check_value(const struct cls *c, const struct cls_value *v, const char *sql, size_t len)
 {
-    FUZZ_CHECK(v->type >= CLS_V_INT && v->type <= CLS_V_OTHER);
+    FUZZ_CHECK(v->type >= CLS_V_INT && v->type <= CLS_V_MISSING);
     if (v->type == CLS_V_PARAM)
         FUZZ_CHECK(v->param < c->nparams);
+    if (v->type == CLS_V_MISSING)
+        FUZZ_CHECK(v->text.len == 0 && v->row.len > 0);
     check_span(v->text, sql, len);
+    check_span(v->row, sql, len);
 }
 
 static void check_name(struct cls_span s)

@@ -300,7 +300,8 @@ static const char *const u_names[] = {"WINDOW",       "LIMIT_SUBQUERY", "AGG_EXP
                                       "AGG_DISTINCT", "SUBQUERY",       "UNION",      "JOIN_KEYS",
                                       "ORDER_EXPR",   "HAVING_EXPR",    "LIMIT_EXPR", "VARIABLES",
                                       "ROLLUP",       "FOUND_ROWS"};
-static const char *const vtype_names[] = {"INT", "DEC", "STRING", "HEX", "PARAM", "NULL", "OTHER"};
+static const char *const vtype_names[] = {"INT",   "DEC",  "STRING", "HEX",
+                                          "PARAM", "NULL", "OTHER",  "MISSING"};
 static const char *const agg_names[] = {"NONE", "COUNT(*)", "COUNT", "SUM",
                                         "MIN",  "MAX",      "AVG",   "OTHER"};
 static const char *const scope_names[] = {"DEFAULT", "SESSION", "LOCAL",
@@ -372,6 +373,8 @@ static int spec_type(const char *s, size_t n, unsigned *param)
 {
     if (n == 1 && s[0] == '%')
         return SPEC_ANY_OTHER;
+    if (n == 1 && s[0] == '!')
+        return CLS_V_MISSING;
     if (n >= 1 && s[0] == '?') {
         *param = (unsigned)strtoul(s + 1, NULL, 10);
         return CLS_V_PARAM;
@@ -409,6 +412,8 @@ static bool value_matches(const struct cls_value *v, const char *s, size_t n)
         return false;
     if (t == CLS_V_PARAM)
         return v->param == param && v->text.len == 1 && v->text.p != NULL && v->text.p[0] == '?';
+    if (t == CLS_V_MISSING)
+        return v->text.len == 0 && v->row.len > 0;
     return v->text.len == n && v->text.p != NULL && memcmp(v->text.p, s, n) == 0;
 }
 
@@ -554,7 +559,7 @@ static void check_invariants(struct report *r, const struct cls *out, const char
     }
     for (unsigned i = 0; i < out->nvalues; i++) {
         const struct cls_value *v = &out->values[i];
-        if ((unsigned)v->type > CLS_V_OTHER)
+        if ((unsigned)v->type > CLS_V_MISSING)
             diff(r, "invariant: values[%u] has type %u", i, (unsigned)v->type);
         if (v->type == CLS_V_PARAM && (v->param >= out->nparams || !span_eq(v->text, "?")))
             diff(r, "invariant: values[%u] is a placeholder with index %u (nparams %u) text %s", i,
@@ -1218,17 +1223,17 @@ struct capacity_case {
 
 static const struct capacity_case capacity_cases[] = {
     /* within capacity: understood */
-    {"1024 IN values", "SELECT * FROM users WHERE id IN (", "%d", ", ", ")", CLS_MAX_VALUES, false,
-     true, false},
+    {"CLS_MAX_VALUES IN values", "SELECT * FROM users WHERE id IN (", "%d", ", ", ")",
+     CLS_MAX_VALUES, false, true, false},
     {"1000 VALUES rows", "INSERT INTO users (id) VALUES ", "(%d)", ", ", "", 1000, false, true,
      false},
     {"128 select items", "SELECT ", "c%d", ", ", " FROM users WHERE id = 1", CLS_MAX_ITEMS, false,
      true, false},
     /* beyond capacity: PARTIAL, and the sharded table pins nothing */
-    {"1100 IN values", "SELECT * FROM users WHERE id IN (", "%d", ", ", ")", 1100, true, true,
-     false},
-    {"1100 VALUES rows", "INSERT INTO users (id) VALUES ", "(%d)", ", ", "", 1100, true, true,
-     false},
+    {"too many IN values", "SELECT * FROM users WHERE id IN (", "%d", ", ", ")",
+     CLS_MAX_VALUES + 100, true, true, false},
+    {"too many VALUES rows", "INSERT INTO users (id) VALUES ", "(%d)", ", ", "",
+     CLS_MAX_VALUES + 100, true, true, false},
     {"40 tables", "SELECT * FROM users", ", t%d", "", " WHERE users.id = 1", 40, true, true, false},
     /* beyond the merge-info capacity: still understood and pinned, only the
      * merge information is incomplete (a wide ORM select on one shard) */

@@ -281,8 +281,9 @@ static const struct impl_case cases[] = {
      .tables = "TS:t{1 + 1,(SELECT 5)}"},
     {"INSERT INTO t VALUES (1)", 0, CLS_INSERT, .fset = WP | CLS_F_NO_COLUMN_LIST, .fclear = 0,
      .sset = 0, .sclear = 0, .tables = "TS:t"},
+    /* no key column: one MISSING value (empty text) per row */
     {"INSERT INTO t (c) VALUES ('x')", 0, CLS_INSERT, .fset = WP, .fclear = CLS_F_NO_COLUMN_LIST,
-     .sset = 0, .sclear = 0, .tables = "TS:t"},
+     .sset = 0, .sclear = 0, .tables = "TS:t{}"},
     {"INSERT INTO t SET c = 'x', id = 9", 0, CLS_INSERT, .fset = WP, .fclear = 0, .sset = 0,
      .sclear = 0, .tables = "TS:t{9}"},
     {"INSERT INTO t (id) SELECT uid FROM u WHERE uid = 3", 0, CLS_INSERT,
@@ -705,7 +706,7 @@ static void test_capacity(void **state)
     static struct cls out;
     static char sql[65536];
     size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT * FROM t WHERE id IN (0");
-    for (int i = 1; i < 1100; i++)
+    for (int i = 1; i < CLS_MAX_VALUES + 100; i++)
         n += (size_t)snprintf(sql + n, sizeof(sql) - n, ",%d", i);
     snprintf(sql + n, sizeof(sql) - n, ")");
     classify_text(&out, sql);
@@ -850,7 +851,8 @@ static void test_spans(void **state)
         {"INSERT INTO t (a, id) VALUES (1, 10), ROW(2, 20),(3,'x') ON DUPLICATE KEY UPDATE a = 1",
          "-", "-", "", "", "", "(1, 10)|ROW(2, 20)|(3,'x')", 0},
         {"REPLACE INTO users (id) VALUES (5)", "-", "-", "", "", "", "(5)", 0},
-        {"INSERT INTO t (a) VALUES (1), (2)", "-", "-", "", "", "", "", 0},
+        /* no key column: the rows still, for a sequence to complete */
+        {"INSERT INTO t (a) VALUES (1), (2)", "-", "-", "", "", "", "(1)|(2)", 0},
         {"INSERT INTO t SET id = 4, a = 1", "-", "-", "", "", "", "", 0},
         {"INSERT INTO t (id) VALUES (1) RETURNING id", "-", "-", "", "", "", "(1)",
          CLS_F_RETURNING},
