@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # tests/demo.sh — `make demo`: a MariaDB testbed (2 shards, primary + replica
-# each), a demo table on shard 0, and shardrouter in the foreground on
-# 127.0.0.1:6033. Ctrl-C stops the router and the testbed.
+# each), an unsharded keyspace "main" (table fruit) on shard 0, a sharded
+# keyspace "shop" over both servers (customers and orders sharded by
+# customer id, customer ids from a sequence in main, a reference table
+# countries) filled through the router, and shardrouter in the foreground
+# on 127.0.0.1:6033. Ctrl-C stops the router and the testbed.
 #
 #   tests/demo.sh            (run by `make demo` after deps and build)
 #
@@ -91,6 +94,7 @@ while IFS='=' read -r k v; do
 done <"$env_file"
 primary_port=${TB[SHARD0_PRIMARY_PORT]:?testbed.env has no SHARD0_PRIMARY_PORT}
 replica_port=${TB[SHARD0_REPLICA_PORT]:-}
+primary1_port=${TB[SHARD1_PRIMARY_PORT]:?testbed.env has no SHARD1_PRIMARY_PORT}
 app_user=${TB[TESTBED_APP_USER]}
 app_password=${TB[TESTBED_APP_PASSWORD]}
 
@@ -106,7 +110,17 @@ CREATE TABLE main.fruit (
 INSERT INTO main.fruit VALUES
     (1, 'apple', 'red'), (2, 'banana', 'yellow'), (3, 'cherry', 'dark red'),
     (4, 'kiwi', 'green'), (5, 'plum', 'purple');
+DROP TABLE IF EXISTS main.customers_seq;
+CREATE TABLE main.customers_seq (id INT PRIMARY KEY, next_id BIGINT NOT NULL);
+INSERT INTO main.customers_seq VALUES (0, 1);
 EOF
+# The sharded keyspace's schemas: shop_s0 on shard 0's primary, shop_s1 on
+# shard 1's; the tables are created through the router (DDL goes to every
+# shard) once it runs.
+for s in 0 1; do
+    "$REPO/tests/testbed.sh" sql --dir "$TESTBED_DIR" "$s" primary \
+        <<<"DROP DATABASE IF EXISTS shop_s$s; CREATE DATABASE shop_s$s;"
+done
 
 # ---------------------------------------------------------------- router config
 
@@ -114,12 +128,19 @@ mkdir -p "$DEMO_DIR"
 replicas=""
 [ -n "$replica_port" ] && replicas=" replicas = ( \"127.0.0.1:$replica_port\" );"
 cat >"$DEMO_DIR/shardmap.conf" <<EOF
-# Shard map written by tests/demo.sh (see shardmap(5)): one unsharded
-# keyspace "main" on shard 0 of the testbed in $TESTBED_DIR.
+# Shard map written by tests/demo.sh (see shardmap(5)): an unsharded
+# keyspace "main" on shard 0 of the testbed in $TESTBED_DIR, and a sharded
+# keyspace "shop" over both of its servers.
 version = 1;
 keyspaces = (
   { name = "main"; sharded = false;
-    shards = ( { primary = "127.0.0.1:$primary_port";$replicas schema = "main"; } ); }
+    shards = ( { primary = "127.0.0.1:$primary_port";$replicas schema = "main"; } ); },
+  { name = "shop"; sharded = true;
+    tables = ( { name = "customers"; key = "id"; sequence = "main.customers_seq"; },
+               { name = "orders"; key = "customer_id"; } );
+    reference_tables = ( "countries" );
+    shards = ( { range = "-80"; primary = "127.0.0.1:$primary_port"; schema = "shop_s0"; },
+               { range = "80-"; primary = "127.0.0.1:$primary1_port"; schema = "shop_s1"; } ); }
 );
 EOF
 cat >"$DEMO_DIR/shardrouter.conf" <<EOF
@@ -154,17 +175,40 @@ for ((i = 0; i < 100; i++)); do
 done
 listening "$LISTEN_PORT" || die "shardrouter is not listening on $LISTEN_HOST:$LISTEN_PORT after 10 s"
 
+say "creating and filling keyspace shop through the router"
+mariadb -h "$LISTEN_HOST" -P "$LISTEN_PORT" -u app -papppw shop <<'EOF' ||
+CREATE TABLE customers (id BIGINT PRIMARY KEY, name VARCHAR(40) NOT NULL, city VARCHAR(40));
+CREATE TABLE orders (id BIGINT PRIMARY KEY, customer_id BIGINT NOT NULL, amount DECIMAL(10,2),
+                     KEY (customer_id));
+CREATE TABLE countries (code CHAR(2) PRIMARY KEY, name VARCHAR(40));
+INSERT INTO countries VALUES ('de', 'Germany'), ('fr', 'France'), ('it', 'Italy');
+INSERT INTO customers (name, city) VALUES ('Ada', 'Berlin'), ('Blaise', 'Paris'),
+    ('Carla', 'Rome'), ('Dieter', 'Berlin'), ('Emile', 'Paris'), ('Fiona', 'Rome');
+INSERT INTO orders (id, customer_id, amount) VALUES (1, 1, 19.90), (2, 1, 5.00),
+    (3, 2, 42.00), (4, 3, 7.50), (5, 4, 99.99), (6, 5, 12.00), (7, 6, 3.30), (8, 6, 8.80);
+EOF
+    die "filling keyspace shop through the router failed (see above)"
+
 cat >&2 <<EOF
 
 ==========================================================================
  shardrouter is running on $LISTEN_HOST:$LISTEN_PORT
    keyspace "main" -> shard 0 primary 127.0.0.1:$primary_port, schema "main"
+   keyspace "shop" (sharded) -> shop_s0 on 127.0.0.1:$primary_port,
+                                shop_s1 on 127.0.0.1:$primary1_port
 
  Connect with:
 
      mariadb -h $LISTEN_HOST -P $LISTEN_PORT -u app -papppw main
 
  and try:   SELECT * FROM fruit;
+ then:      USE shop
+            SELECT * FROM customers ORDER BY id;
+            SELECT city, COUNT(*), SUM(amount) FROM customers c
+                JOIN orders o ON o.customer_id = c.id GROUP BY city;
+            EXPLAIN ROUTE SELECT * FROM orders WHERE customer_id IN (1, 2);
+            INSERT INTO customers (name, city) VALUES ('Gina', 'Rome');
+            SELECT LAST_INSERT_ID();
 
  Config:    $DEMO_DIR/shardrouter.conf
  Shard map: $DEMO_DIR/shardmap.conf
