@@ -116,6 +116,12 @@ struct plan_col {
      * the planner added (compare it instead of the value when the column is
      * a non-binary string), or -1. Always -1 for the other roles. */
     int16_t weight;
+    /* PLAN_COL_AVG_SUM: the column of the shards' own AVG(x) the planner
+     * added, whose definition (type, length, decimals: the session's
+     * div_precision_increment applied) the client's column gets, and whose
+     * decimals the merged average is rounded to; or -1 (then 4 decimals
+     * are added, the server's default). -1 for the other roles. */
+    int16_t avg_def;
 };
 
 struct plan_merge {
@@ -126,10 +132,16 @@ struct plan_merge {
     struct plan_order order[CLS_MAX_ORDER * 2]; /* SORTED: ORDER BY; GROUPED: group keys */
     bool distinct; /* drop rows equal on every visible column (after sorting on them) */
     bool has_limit;
-    uint64_t limit;         /* rows the client gets at most, after offset (UINT64_MAX: no
-                               count, only an OFFSET) */
-    uint64_t offset;        /* rows skipped first */
-    uint16_t nhidden;       /* the last nhidden columns are hidden (PLAN_COL_HIDDEN) */
+    uint64_t limit;   /* rows the client gets at most, after offset (UINT64_MAX: no
+                         count, only an OFFSET) */
+    uint64_t offset;  /* rows skipped first */
+    uint16_t nhidden; /* the last nhidden columns are hidden (PLAN_COL_HIDDEN) */
+    /* Weight columns (plan_order.weight, plan_col.weight) hold one byte L,
+     * then the L-byte weight of one space in the value's collation when it
+     * pads (PAD SPACE: 'a' = 'a '; L is 0 for NO PAD), then the value's
+     * WEIGHT_STRING(): weights are compared as if the shorter were padded
+     * with spaces. */
+    bool weights_padded;
     bool ncols_from_result; /* ncols is 0 until plan_merge_resolve(): see PLAN_COL_REL */
 };
 

@@ -67,6 +67,7 @@ struct mcol {
     uint16_t avg_count; /* AVG_SUM: its COUNT column */
     int16_t weight;     /* weight column standing in for this one, or -1 */
     int16_t mweight;    /* MIN/MAX of a string: its WEIGHT_STRING() column, or -1 */
+    int16_t avg_def;    /* AVG_SUM: the shards' own AVG() column, or -1 */
     /* accumulator (AGGREGATE, GROUPED) */
     bool acc_null; /* nothing added yet (COUNT: 0) */
     double acc_d;
@@ -86,6 +87,7 @@ struct merge {
     bool has_limit;
     uint64_t limit, offset;
     bool passthrough; /* every column visible: rows go out as they came */
+    bool padded;      /* plan_merge.weights_padded: weights carry a space's weight first */
 
     int ntargets;
     struct mtarget *tg;
@@ -240,9 +242,12 @@ int merge_parse_coldef(const uint8_t *p, size_t len, struct merge_colinfo *ci)
     return 0;
 }
 
-/* AVG's result decimals for a sum column. */
-static unsigned avg_decimals(const struct mcol *c)
+/* AVG's result decimals for a sum column: the shards' own AVG's when the
+ * planner asked for it (the session's div_precision_increment applied). */
+static unsigned avg_decimals(const struct merge *m, const struct mcol *c)
 {
+    if (c->avg_def >= 0)
+        return m->cols[c->avg_def].ci.decimals;
     unsigned d = c->ci.decimals;
     if (c->dbl)
         return d >= MERGE_NOT_FIXED_DEC
@@ -270,7 +275,20 @@ int merge_write_coldef(const struct merge *m, uint16_t col, const uint8_t *p, si
     if (c->role != PLAN_COL_AVG_SUM)
         return 0;
     uint8_t *f = out->data + start + PROTO_HEADER_LEN + off;
-    unsigned dec = c->ci.decimals, ndec = avg_decimals(c);
+    if (c->avg_def >= 0) {
+        /* the shards' own AVG(): its type, length, flags and decimals */
+        const struct merge_colinfo *a = &m->cols[c->avg_def].ci;
+        f[2] = (uint8_t)a->length;
+        f[3] = (uint8_t)(a->length >> 8);
+        f[4] = (uint8_t)(a->length >> 16);
+        f[5] = (uint8_t)(a->length >> 24);
+        f[6] = a->type;
+        f[7] = (uint8_t)a->flags;
+        f[8] = (uint8_t)(a->flags >> 8);
+        f[9] = a->decimals;
+        return 0;
+    }
+    unsigned dec = c->ci.decimals, ndec = avg_decimals(m, c);
     uint64_t length = c->ci.length;
     if (c->dbl) {
         f[6] = MERGE_T_DOUBLE;
@@ -343,6 +361,11 @@ static int start_cols(struct merge *m, const struct plan_merge *spec,
             c->mweight = spec->cols[i].weight;
         c->wacc.off = c->wacc.len = 0;
         buf_shrink(&c->wacc, MERGE_KEEP_BYTES);
+        c->avg_def = -1;
+        if (role == PLAN_COL_AVG_SUM && spec->cols[i].avg_def >= 0 &&
+            spec->cols[i].avg_def < (int)spec->ncols && spec->cols[i].avg_def != (int)i &&
+            spec->cols[spec->cols[i].avg_def].role == PLAN_COL_HIDDEN)
+            c->avg_def = spec->cols[i].avg_def;
         c->dbl = c->fam == MERGE_FAM_FLOAT;
         c->acc_null = true;
         c->acc_d = 0;
@@ -453,6 +476,7 @@ int merge_start(struct merge *m, const struct plan_merge *spec, int ntargets,
     case PLAN_MERGE_AGGREGATE:
     case PLAN_MERGE_GROUPED:
         m->kind = spec->kind;
+        m->padded = spec->weights_padded;
         break;
     default:
         return set_err(m, "merge: a %s plan has no result set to merge", kind_name(spec->kind));
@@ -569,6 +593,67 @@ static int val_cmp(const struct merge *m, uint16_t col, struct mval a, struct mv
     return merge_value_cmp((enum merge_family)m->cols[col].fam, a.p, a.len, b.p, b.len);
 }
 
+/* Weights a and b compared as the collation compares the strings: when
+ * the collation pads (sp: the weight of one space, from the column after
+ * the weight column; empty for NO PAD), the shorter weight counts as
+ * followed by space weights ('a' = 'a ', 'a\t' < 'a'). */
+static int weight_cmp(struct mval a, struct mval b, struct mval sp)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n > 0 ? memcmp(a.p, b.p, n) : 0;
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    if (a.len == b.len)
+        return 0;
+    if (sp.null || sp.len == 0)
+        return a.len < b.len ? -1 : 1;
+    const uint8_t *r = a.len > b.len ? a.p + n : b.p + n;
+    size_t lr = (a.len > b.len ? a.len : b.len) - n;
+    int sign = a.len > b.len ? 1 : -1;
+    for (size_t j = 0; j < lr; j++) {
+        uint8_t p = sp.p[j % sp.len];
+        if (r[j] != p)
+            return r[j] < p ? -sign : sign;
+    }
+    return 0;
+}
+
+/* A padded weight (plan_merge.weights_padded): L, a space's L-byte weight,
+ * the weight itself. Malformed: the whole as the weight, no padding. */
+static struct mval weight_split(struct mval v, struct mval *sp)
+{
+    sp->p = NULL;
+    sp->len = 0;
+    sp->null = true;
+    if (v.null || v.len < 1 || (size_t)v.p[0] + 1 > v.len)
+        return v;
+    sp->p = v.p + 1;
+    sp->len = v.p[0];
+    sp->null = false;
+    struct mval w = {v.p + 1 + v.p[0], v.len - 1 - v.p[0], false};
+    return w;
+}
+
+/* Two weights as the collation compares the strings. */
+static int weights_cmp_vals(const struct merge *m, struct mval wa, struct mval wb)
+{
+    if (wa.null || wb.null)
+        return wa.null && wb.null ? 0 : (wa.null ? -1 : 1);
+    struct mval sp = {NULL, 0, true}, sp2;
+    if (m->padded) {
+        wa = weight_split(wa, &sp);
+        wb = weight_split(wb, &sp2);
+    }
+    return weight_cmp(wa, wb, sp);
+}
+
+/* Weight column w of rows a and b (NULL first). */
+static int weights_cmp(const struct merge *m, const struct mrow *a, const struct mrow *b,
+                       uint16_t w)
+{
+    return weights_cmp_vals(m, row_val(a, w), row_val(b, w));
+}
+
 /* The order of two rows on the sort keys: NULL first, DESC inverted. */
 static int key_cmp(const struct merge *m, const struct mrow *a, const struct mrow *b)
 {
@@ -579,11 +664,7 @@ static int key_cmp(const struct merge *m, const struct mrow *a, const struct mro
         if (va.null || vb.null) {
             c = va.null && vb.null ? 0 : (va.null ? -1 : 1);
         } else if (o->weight >= 0) {
-            struct mval wa = row_val(a, (uint16_t)o->weight), wb = row_val(b, (uint16_t)o->weight);
-            if (wa.null || wb.null)
-                c = wa.null && wb.null ? 0 : (wa.null ? -1 : 1);
-            else
-                c = merge_value_cmp(MERGE_FAM_BYTES, wa.p, wa.len, wb.p, wb.len);
+            c = weights_cmp(m, a, b, (uint16_t)o->weight);
         } else {
             c = val_cmp(m, o->column, va, vb);
         }
@@ -608,9 +689,7 @@ static bool rows_equal(const struct merge *m, const struct mrow *a, const struct
         }
         int r;
         if (c->weight >= 0) {
-            struct mval wa = row_val(a, (uint16_t)c->weight), wb = row_val(b, (uint16_t)c->weight);
-            r = wa.null || wb.null ? (wa.null != wb.null)
-                                   : merge_value_cmp(MERGE_FAM_BYTES, wa.p, wa.len, wb.p, wb.len);
+            r = weights_cmp(m, a, b, (uint16_t)c->weight);
         } else {
             r = val_cmp(m, i, va, vb);
         }
@@ -738,10 +817,10 @@ static int fold_row(struct merge *m, const struct mrow *r, int t)
                 w = row_val(r, (uint16_t)c->mweight);
             if (!c->acc_null) {
                 int cmp;
-                if (c->mweight >= 0 && !w.null)
-                    cmp = merge_value_cmp(MERGE_FAM_BYTES, w.p, w.len, c->wacc.data + c->wacc.off,
-                                          buf_avail(&c->wacc));
-                else
+                if (c->mweight >= 0 && !w.null) {
+                    struct mval acc = {c->wacc.data + c->wacc.off, buf_avail(&c->wacc), false};
+                    cmp = weights_cmp_vals(m, w, acc);
+                } else
                     cmp = val_cmp(m, i, v, (struct mval){c->acc.data, c->acc.len, false});
                 if (c->role == PLAN_COL_MIN ? cmp >= 0 : cmp <= 0)
                     break;
@@ -844,7 +923,7 @@ static int avg_text(struct merge *m, struct mcol *c)
         c->t_null = true;
         return 0;
     }
-    unsigned dec = avg_decimals(c);
+    unsigned dec = avg_decimals(m, c);
     if (c->dbl) {
         char s[MERGE_DOUBLE_TEXT_MAX];
         size_t n = merge_fmt_double(s, sizeof(s), c->acc_d / (double)count, dec);

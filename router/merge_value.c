@@ -200,10 +200,12 @@ int merge_dec_add(struct buf *dst, const struct merge_dec *a, const struct merge
 
 int merge_dec_div(struct buf *dst, const struct merge_dec *sum, uint64_t count, unsigned scale)
 {
-    /* Divide at q >= scale + 1 decimals, truncating, then round on the
-     * first dropped digit: the truncated quotient is at most the exact one
-     * and a half-way point has only scale + 1 decimals, so a first dropped
-     * digit >= 5 means exact >= half and one <= 4 means exact < half. */
+    /* As the server divides: the quotient truncated to d decimals, d the
+     * scale rounded up to whole 9-digit words, then rounded half up to
+     * scale decimals on the first dropped digit (none when d == scale:
+     * then the result is truncated, e.g. with div_precision_increment 0).
+     * Divide at q >= scale + 1 decimals, truncating. */
+    size_t d = ((size_t)scale + 8) / 9 * 9;
     size_t q = (size_t)scale + 1 > sum->fl ? (size_t)scale + 1 : sum->fl;
     size_t il = sum->il;
     size_t nd = il + q;
@@ -223,7 +225,7 @@ int merge_dec_div(struct buf *dst, const struct merge_dec *sum, uint64_t count, 
         rem = cur % count;
     }
     size_t keep = 1 + il + scale; /* carry slot, integer digits, scale decimals */
-    if (r[keep] >= 5) {
+    if (scale < d && r[keep] >= 5) {
         size_t i = keep;
         do {
             i--;

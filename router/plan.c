@@ -490,6 +490,7 @@ static void plan_reset(struct plan *p, const char *sql, size_t len)
     p->merge.limit = 0;
     p->merge.offset = 0;
     p->merge.nhidden = 0;
+    p->merge.weights_padded = false;
     p->merge.ncols_from_result = false;
     p->text_len = 0;
     p->sql = sql;
@@ -624,6 +625,7 @@ int plan_merge_resolve(struct plan_merge *m, uint16_t ncols)
         m->cols[i].role = i < first_hidden ? PLAN_COL_VALUE : PLAN_COL_HIDDEN;
         m->cols[i].avg_count = 0;
         m->cols[i].weight = -1;
+        m->cols[i].avg_def = -1;
     }
     for (uint16_t i = 0; i < m->norder; i++) {
         struct plan_order *o = &m->order[i];

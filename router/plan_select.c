@@ -44,6 +44,7 @@
  *    allowed.
  */
 #include "plan_int.h"
+#include "sqllex.h"
 
 #include <string.h>
 #include <strings.h>
@@ -77,6 +78,41 @@ static int add_hidden(struct sel *s, const char *pre, struct cls_span expr, cons
         pw_edit_text(w, at, 0, post);
     uint16_t k = s->nhidden++;
     return s->star ? PLAN_COL_REL + k : s->c->nitems + k;
+}
+
+/* The weight column of e: one byte L, the L-byte weight of one space in
+ * e's collation when it pads (L = 0 for NO PAD), then WEIGHT_STRING(e);
+ * see plan_merge.weights_padded. Returns its column, or -1. */
+static int add_weight(struct sel *s, struct cls_span e)
+{
+    /* CONCAT(CHAR(LENGTH(P)), P, WEIGHT_STRING(e)) with
+     * P = IF(CONCAT(LEFT(e, 0), 'a') = CONCAT(LEFT(e, 0), 'a '),
+     *        WEIGHT_STRING(CONCAT(LEFT(e, 0), ' ')), '') */
+    static const char *const pad[] = {"IF(CONCAT(LEFT(", ", 0), 'a') = CONCAT(LEFT(",
+                                      ", 0), 'a '), WEIGHT_STRING(CONCAT(LEFT(",
+                                      ", 0), ' ')), '')"};
+    int k = add_hidden(s, ", CONCAT(CHAR(LENGTH(IF(CONCAT(LEFT(", e, pad[1]);
+    if (k < 0)
+        return -1;
+    struct pw *w = s->w;
+    const char *at = s->c->items_end;
+    for (int rep = 0; rep < 2; rep++) {
+        if (rep == 1)
+            pw_edit_text(w, at, 0, pad[0]);
+        if (rep == 1) {
+            pw_edit_span(w, at, e);
+            pw_edit_text(w, at, 0, pad[1]);
+        }
+        pw_edit_span(w, at, e);
+        pw_edit_text(w, at, 0, pad[2]);
+        pw_edit_span(w, at, e);
+        pw_edit_text(w, at, 0, pad[3]);
+        pw_edit_text(w, at, 0, rep == 0 ? ")), " : ", WEIGHT_STRING(");
+    }
+    pw_edit_span(w, at, e);
+    pw_edit_text(w, at, 0, "))");
+    s->m->weights_padded = true;
+    return k;
 }
 
 static bool numeric_agg(enum cls_agg a)
@@ -194,7 +230,7 @@ static int order_key(struct sel *s, struct cls_span expr, int item, bool desc,
     out->column = (uint16_t)col;
     out->weight = -1;
     if (!numeric_agg(agg)) {
-        int wcol = add_hidden(s, ", WEIGHT_STRING(", e, ")");
+        int wcol = add_weight(s, e);
         if (wcol < 0)
             return -1;
         out->weight = (int16_t)wcol;
@@ -360,6 +396,20 @@ static int distinct(struct sel *s)
     return push_limit(s);
 }
 
+/* Does the expression divide with '/'? (A server keeps more digits of each
+ * quotient inside a SUM than the SUM's result shows, so sums of such
+ * quotients from several shards cannot be added back exactly.) */
+static bool divides(const struct pw *w, struct cls_span e)
+{
+    struct sqllex lx;
+    struct sqltok t;
+    sqllex_init(&lx, e.p, e.len, w->env->lexflags);
+    for (sqllex_next(&lx, &t); t.type != SQLTOK_EOF; sqllex_next(&lx, &t))
+        if (t.type == SQLTOK_PUNCT && t.len == 1 && t.p[0] == '/')
+            return true;
+    return false;
+}
+
 /* Roles of the items of an AGGREGATE / GROUPED merge, AVG rewritten,
  * hidden COUNT and weight columns added. */
 static int aggregates(struct sel *s)
@@ -371,6 +421,15 @@ static int aggregates(struct sel *s)
         return pw_refuse(w, PW_UNSUPPORTED,
                          "aggregates or GROUP BY with a * item across shards are not supported: "
                          "list the columns");
+    for (unsigned i = 0; i < c->nitems; i++) {
+        const struct cls_item *it = &c->items[i];
+        if ((it->agg == CLS_AGG_SUM || it->agg == CLS_AGG_AVG) && divides(w, it->agg_arg))
+            return pw_refuse(w, PW_UNSUPPORTED,
+                             "SUM or AVG of a division (%.*s) across shards is not supported: "
+                             "each shard rounds its quotients' sum, so the total could differ "
+                             "from one server's; divide after summing (SUM(x) / n)",
+                             (int)(it->expr.len > 80 ? 80 : it->expr.len), it->expr.p);
+    }
     /* first the items' own text (AVG -> SUM AS ...), then the columns
      * appended after the last item, so that an alias comes before them */
     for (unsigned i = 0; i < c->nitems; i++) {
@@ -394,6 +453,7 @@ static int aggregates(struct sel *s)
         struct plan_col *col = &m->cols[i];
         col->avg_count = 0;
         col->weight = -1;
+        col->avg_def = -1;
         switch (it->agg) {
         case CLS_AGG_COUNT_STAR:
         case CLS_AGG_COUNT:
@@ -405,7 +465,7 @@ static int aggregates(struct sel *s)
         case CLS_AGG_MIN:
         case CLS_AGG_MAX: {
             col->role = it->agg == CLS_AGG_MIN ? PLAN_COL_MIN : PLAN_COL_MAX;
-            int k = add_hidden(s, ", WEIGHT_STRING(", it->expr, ")");
+            int k = add_weight(s, it->expr);
             if (k < 0)
                 return -1;
             col->weight = (int16_t)k;
@@ -417,6 +477,10 @@ static int aggregates(struct sel *s)
             if (k < 0)
                 return -1;
             col->avg_count = (uint16_t)k;
+            k = add_hidden(s, ", AVG(", it->agg_arg, ")");
+            if (k < 0)
+                return -1;
+            col->avg_def = (int16_t)k;
             break;
         }
         default:
@@ -589,6 +653,7 @@ int pw_select_merge(struct pw *w, const struct pins *pins)
         p->merge.cols[i].role = PLAN_COL_VALUE;
         p->merge.cols[i].avg_count = 0;
         p->merge.cols[i].weight = -1;
+        p->merge.cols[i].avg_def = -1;
     }
     int rc;
     if (local || (c->ngroup == 0 && !has_agg))
@@ -611,6 +676,7 @@ int pw_select_merge(struct pw *w, const struct pins *pins)
         m->cols[k].role = PLAN_COL_HIDDEN;
         m->cols[k].avg_count = 0;
         m->cols[k].weight = -1;
+        m->cols[k].avg_def = -1;
     }
     return 0;
 }

@@ -232,11 +232,12 @@ static void place_of_shard(const struct shardmap_shard *sh, char *dst, size_t le
 }
 
 /* Inside a transaction, would p make it span more than one shard? Fills
- * where with the two places when it would. */
+ * where with the two places when it would. With autocommit off every
+ * statement is inside one (the server opens it implicitly). */
 static bool spans_shards(const struct session *s, const struct plan *p, char *where, size_t len)
 {
     char first[400] = "", other[400];
-    if (!s->tx_open && !conns_in_trans(s))
+    if (!s->tx_open && !conns_in_trans(s) && (s->status & PROTO_STATUS_AUTOCOMMIT))
         return false;
     for (int i = 0; i < s->nconns; i++) {
         if (!(s->conns[i]->status & PROTO_STATUS_IN_TRANS))
@@ -587,11 +588,16 @@ static void planned(struct session *s, const struct cls *c, const char *sql, siz
     char where[820];
     bool refuse = ks == NULL || !ks->sharded || ks->cross_shard == SHARDMAP_XSHARD_REFUSE;
     if (refuse && p->ntargets > 0 && spans_shards(s, p, where, sizeof(where))) {
+        bool implicit = !(s->status & PROTO_STATUS_AUTOCOMMIT);
         session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
                           "this statement would make the open transaction span shards (%s); "
                           "cross_shard_transactions = refuse: COMMIT first, or run it outside "
-                          "the transaction",
-                          where);
+                          "the transaction%s",
+                          where,
+                          implicit ? " (autocommit is off, so every statement is in a "
+                                     "transaction: SET autocommit = 1 for statements that span "
+                                     "shards)"
+                                   : "");
         return;
     }
     if (p->ntargets == 0) {

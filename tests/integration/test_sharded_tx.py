@@ -115,6 +115,35 @@ def error_inside_a_transaction_keeps_it():
 
 
 @test
+def autocommit_off_is_a_transaction():
+    """With autocommit off every statement runs in a transaction, so under
+    refuse a statement for two shards is refused like inside BEGIN."""
+    a, b = K[0][0], K[1][0]
+    with router() as r:
+        c = r.connect(database="txr", autocommit=False)
+        cur = c.cursor()
+        try:
+            cur.execute("INSERT INTO acct (id, bal) VALUES (%d, 1), (%d, 2)" % (a, b))
+            raise AssertionError("a two-shard INSERT ran with autocommit off")
+        except pymysql.MySQLError as e:
+            eq(e.args[0], 1235, "error code")
+            assert "autocommit is off" in e.args[1], e
+        cur.execute("INSERT INTO acct (id, bal) VALUES (%d, 1)" % a)
+        try:
+            cur.execute("UPDATE acct SET bal = 5")
+            raise AssertionError("a scatter UPDATE ran in an implicit transaction")
+        except pymysql.MySQLError as e:
+            eq(e.args[0], 1235, "scatter in the implicit transaction")
+        c.commit()
+        eq((on_shard(0), on_shard(1)), ([(a, 1)], []), "only the single-shard INSERT")
+        c.autocommit(True)
+        cur.execute("INSERT INTO acct (id, bal) VALUES (%d, 2)" % b)
+        cur.execute("UPDATE acct SET bal = 5")
+        eq(cur.rowcount, 2, "scatter UPDATE with autocommit on")
+        c.close()
+
+
+@test
 def best_effort_commit_and_rollback():
     a, b = K[0][0], K[1][0]
     with router() as r:

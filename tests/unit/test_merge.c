@@ -144,6 +144,7 @@ static void parse_cols(const char *spec, struct plan_merge *pm, struct merge_col
         pm->cols[n].role = role;
         pm->cols[n].avg_count = avg_count;
         pm->cols[n].weight = weight;
+        pm->cols[n].avg_def = -1;
         n++;
         if (*s == ',')
             s++;
@@ -673,10 +674,16 @@ static const struct div_case div_cases[] = {
     {"0", 5, 4, "0.0000"},
     {"1", 18446744073709551615ULL, 4, "0.0000"},
     {"18446744073709551615", 18446744073709551615ULL, 4, "1.0000"},
-    {"36893488147419103229", 18446744073709551615ULL, 0, "2"},
+    /* scale 0 (div_precision_increment 0 on an integer sum): the server
+     * truncates (its quotient has no digit beyond the scale to round on) */
+    {"36893488147419103229", 18446744073709551615ULL, 0, "1"},
     {"3.5", 2, 38, "1.75000000000000000000000000000000000000"},
-    {"7", 2, 0, "4"},
-    {"-7", 2, 0, "-4"},
+    {"7", 2, 0, "3"},
+    {"-7", 2, 0, "-3"},
+    /* a scale of whole 9-digit words: truncated too; below one: rounded */
+    {"2", 3, 9, "0.666666666"},
+    {"2", 3, 8, "0.66666667"},
+    {"-2", 3, 18, "-0.666666666666666666"},
     {"1.23456", 1, 2, "1.23"}, /* scale below the sum's: rounded */
     {"1.23556", 1, 2, "1.24"},
 };

@@ -159,16 +159,49 @@ static const struct plan *run(const char *sql)
 }
 
 /* Target i's statement, NUL-terminated (one of four rotating buffers). */
+/* The padded weight column the planner writes for expression e (see
+ * plan_merge.weights_padded), into dst. */
+static void padded_weight(char *dst, size_t cap, const char *e, size_t n)
+{
+    int k = (int)n;
+    snprintf(dst, cap,
+             "CONCAT(CHAR(LENGTH(IF(CONCAT(LEFT(%.*s, 0), 'a') = CONCAT(LEFT(%.*s, 0), 'a '), "
+             "WEIGHT_STRING(CONCAT(LEFT(%.*s, 0), ' ')), ''))), IF(CONCAT(LEFT(%.*s, 0), 'a') = "
+             "CONCAT(LEFT(%.*s, 0), 'a '), WEIGHT_STRING(CONCAT(LEFT(%.*s, 0), ' ')), ''), "
+             "WEIGHT_STRING(%.*s))",
+             k, e, k, e, k, e, k, e, k, e, k, e, k, e);
+}
+
+/* Target i's statement, each padded weight column written back as the
+ * plain WEIGHT_STRING(e) it stands for (test_padded_weights checks the
+ * full form), so that the expected texts stay readable. */
 static const char *tsql(const struct plan *p, unsigned i)
 {
     static char bufs[4][8192];
     static unsigned next;
+    static const char head[] = "CONCAT(CHAR(LENGTH(IF(CONCAT(LEFT(";
     char *b = bufs[next++ % 4];
-    size_t len;
+    size_t len, o = 0;
     const char *s = plan_sql(p, (int)i, &len);
     assert_true(len < sizeof(bufs[0]));
-    memcpy(b, s, len);
-    b[len] = '\0';
+    for (size_t k = 0; k < len;) {
+        const char *end;
+        if (len - k > sizeof(head) && memcmp(s + k, head, sizeof(head) - 1) == 0 &&
+            (end = strstr(s + k + sizeof(head) - 1, ", 0), 'a')")) != NULL) {
+            const char *e = s + k + sizeof(head) - 1;
+            size_t n = (size_t)(end - e);
+            char full[4096];
+            padded_weight(full, sizeof(full), e, n);
+            size_t fl = strlen(full);
+            if (fl <= len - k && memcmp(s + k, full, fl) == 0) {
+                o += (size_t)snprintf(b + o, sizeof(bufs[0]) - o, "WEIGHT_STRING(%.*s)", (int)n, e);
+                k += fl;
+                continue;
+            }
+        }
+        b[o++] = s[k++];
+    }
+    b[o] = '\0';
     return b;
 }
 
@@ -769,11 +802,12 @@ static void test_aggregates(void **state)
         run("SELECT COUNT(*), SUM(x), MIN(name), MAX(x), AVG(x) FROM users LIMIT 1");
     assert_route(p, 4, PLAN_MERGE_AGGREGATE);
     const struct plan_merge *m = &p->merge;
-    assert_string_equal(tsql(p, 2),
-                        "SELECT COUNT(*), SUM(x), MIN(name), MAX(x), SUM(x) AS `AVG(x)`, "
-                        "WEIGHT_STRING(MIN(name)), WEIGHT_STRING(MAX(x)), COUNT(x) FROM users ");
-    assert_int_equal(m->ncols, 8);
-    assert_int_equal(m->nhidden, 3);
+    assert_string_equal(
+        tsql(p, 2),
+        "SELECT COUNT(*), SUM(x), MIN(name), MAX(x), SUM(x) AS `AVG(x)`, "
+        "WEIGHT_STRING(MIN(name)), WEIGHT_STRING(MAX(x)), COUNT(x), AVG(x) FROM users ");
+    assert_int_equal(m->ncols, 9);
+    assert_int_equal(m->nhidden, 4);
     assert_int_equal(m->cols[0].role, PLAN_COL_COUNT);
     assert_int_equal(m->cols[1].role, PLAN_COL_SUM);
     assert_int_equal(m->cols[2].role, PLAN_COL_MIN);
@@ -782,8 +816,10 @@ static void test_aggregates(void **state)
     assert_int_equal(m->cols[3].weight, 6);
     assert_int_equal(m->cols[4].role, PLAN_COL_AVG_SUM);
     assert_int_equal(m->cols[4].avg_count, 7);
+    assert_int_equal(m->cols[4].avg_def, 8);
     assert_int_equal(m->cols[0].weight, -1);
-    for (unsigned i = 5; i < 8; i++)
+    assert_int_equal(m->cols[0].avg_def, -1);
+    for (unsigned i = 5; i < 9; i++)
         assert_int_equal(m->cols[i].role, PLAN_COL_HIDDEN);
     assert_true(m->has_limit); /* applied by the merge, not the shards */
     assert_int_equal(m->limit, 1);
@@ -791,10 +827,11 @@ static void test_aggregates(void **state)
     /* AVG with an alias keeps it; without, the alias is the text as written */
     p = run("SELECT AVG(`x`) FROM users");
     assert_route(p, 4, PLAN_MERGE_AGGREGATE);
-    assert_string_equal(tsql(p, 0), "SELECT SUM(`x`) AS `AVG(``x``)`, COUNT(`x`) FROM users");
+    assert_string_equal(tsql(p, 0),
+                        "SELECT SUM(`x`) AS `AVG(``x``)`, COUNT(`x`), AVG(`x`) FROM users");
     assert_int_equal(m->cols[0].avg_count, 1);
     p = run("SELECT avg(x) AS a, COUNT(*) FROM users");
-    assert_string_equal(tsql(p, 0), "SELECT SUM(x) AS a, COUNT(*), COUNT(x) FROM users");
+    assert_string_equal(tsql(p, 0), "SELECT SUM(x) AS a, COUNT(*), COUNT(x), AVG(x) FROM users");
     assert_int_equal(m->cols[0].role, PLAN_COL_AVG_SUM);
     assert_int_equal(m->cols[0].avg_count, 2);
     assert_int_equal(m->cols[1].role, PLAN_COL_COUNT);
@@ -819,12 +856,12 @@ static void test_group_by(void **state)
     const struct plan *p = run("SELECT a, COUNT(*), AVG(x) FROM users GROUP BY a LIMIT 3");
     assert_route(p, 4, PLAN_MERGE_GROUPED);
     const struct plan_merge *m = &p->merge;
-    assert_string_equal(tsql(p, 0), "SELECT a, COUNT(*), SUM(x) AS `AVG(x)`, COUNT(x), "
+    assert_string_equal(tsql(p, 0), "SELECT a, COUNT(*), SUM(x) AS `AVG(x)`, COUNT(x), AVG(x), "
                                     "WEIGHT_STRING(a) FROM users GROUP BY a ORDER BY a ");
-    assert_int_equal(m->ncols, 5);
+    assert_int_equal(m->ncols, 6);
     assert_int_equal(m->norder, 1);
     assert_int_equal(m->order[0].column, 0);
-    assert_int_equal(m->order[0].weight, 4);
+    assert_int_equal(m->order[0].weight, 5);
     assert_false(m->order[0].desc);
     assert_int_equal(m->cols[0].role, PLAN_COL_VALUE);
     assert_int_equal(m->cols[1].role, PLAN_COL_COUNT);
@@ -1065,6 +1102,24 @@ static void test_scatter_writes(void **state)
     /* reference tables are no scatter */
     p = run("UPDATE countries SET name = 'x'");
     assert_route(p, 4, PLAN_MERGE_SAME);
+}
+
+/* The weight column of a string sort key, in full: a space's weight when
+ * the collation pads, then WEIGHT_STRING(). */
+static void test_padded_weights(void **state)
+{
+    use("app");
+    const struct plan *p = run("SELECT name FROM users ORDER BY name");
+    assert_route(p, 4, PLAN_MERGE_SORTED);
+    assert_true(p->merge.weights_padded);
+    char want[8192], w[4096];
+    padded_weight(w, sizeof(w), "name", 4);
+    snprintf(want, sizeof(want), "SELECT name, %s FROM users ORDER BY name", w);
+    size_t len;
+    const char *s = plan_sql(p, 0, &len);
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(s, want, len);
+    assert_string_equal(tsql(p, 0), "SELECT name, WEIGHT_STRING(name) FROM users ORDER BY name");
 }
 
 /* UPDATE setting the key: allowed when the row stays on its shard. */
@@ -1447,6 +1502,7 @@ int main(void)
         cmocka_unit_test(test_scatter_writes),
         cmocka_unit_test(test_insert_split),
         cmocka_unit_test(test_update_key_same_shard),
+        cmocka_unit_test(test_padded_weights),
         cmocka_unit_test(test_insert_rows_consistent),
         cmocka_unit_test(test_reference_tables),
         cmocka_unit_test(test_outer_join_reference),
