@@ -138,6 +138,47 @@ static void three_part(struct pw *w, const bool *renamed)
     }
 }
 
+/* Is the text a column reference (names and dots only)? The server names
+ * such an item by the column alone. */
+static bool column_ref(const struct pw *w, struct cls_span e)
+{
+    struct sqllex lx;
+    struct sqltok t;
+    sqllex_init(&lx, e.p, e.len, w->env->lexflags);
+    for (sqllex_next(&lx, &t); t.type != SQLTOK_EOF; sqllex_next(&lx, &t))
+        if (!is_name(&t) && !is_punct(&t, '.'))
+            return false;
+    return true;
+}
+
+/* A select item without an alias whose text a qualifier rewrite changes
+ * would be named after the shard's schema: name it as the client wrote it
+ * (AS `text`). Column references keep their names (the column's). */
+static void alias_renamed_items(struct pw *w)
+{
+    const struct cls *c = w->c;
+    if (c->kind != CLS_SELECT)
+        return;
+    for (unsigned i = 0; i < c->nitems; i++) {
+        const struct cls_item *it = &c->items[i];
+        if (it->alias.len > 0 || it->star || it->expr.len == 0 || it->expr.len > 250)
+            continue;
+        uint32_t a = (uint32_t)(it->expr.p - w->sql), b = a + it->expr.len;
+        bool renamed = false, aliased = false;
+        for (unsigned k = 0; k < w->ned; k++) {
+            const struct pedit *e = &w->ed[k];
+            renamed |= e->kind == PE_QUAL && e->at >= a && e->at < b;
+            aliased |= e->kind == PE_ALIAS && e->at == b;
+        }
+        if (!renamed || aliased || column_ref(w, it->expr))
+            continue;
+        pw_edit_text(w, it->expr.p + it->expr.len, 0, " AS ");
+        struct pedit *e = pw_edit(w, it->expr.p + it->expr.len, 0, PE_ALIAS);
+        e->s = it->expr.p;
+        e->len = it->expr.len;
+    }
+}
+
 void pw_qualifiers(struct pw *w)
 {
     const struct cls *c = w->c;
@@ -158,6 +199,7 @@ void pw_qualifiers(struct pw *w)
     }
     if (memchr(w->sql, '.', w->len) != NULL)
         three_part(w, renamed);
+    alias_renamed_items(w);
 }
 
 static bool is_table_name(const struct pw *w, const char *p)

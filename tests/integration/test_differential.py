@@ -44,10 +44,7 @@ CTL = os.path.join(os.path.dirname(BIN), "shardctl")
 # one) but do not fail the test, each with the router bug it stands for.
 # TEMPORARY: it must be empty once these bugs are fixed; the summary says
 # when a listed kind had no mismatch.
-KNOWN_BUGS = {
-    "qualified_item": "the name of a result column whose expression names the keyspace shows the "
-                      "shard's schema: (SELECT COUNT(*) FROM `df_s1`.cities)",
-}
+KNOWN_BUGS = {}
 
 KS = "df"
 SHARD_SCHEMAS = ("df_s0", "df_s1")

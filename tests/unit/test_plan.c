@@ -1104,6 +1104,20 @@ static void test_scatter_writes(void **state)
     assert_route(p, 4, PLAN_MERGE_SAME);
 }
 
+/* An item whose text names the keyspace keeps the name the client wrote
+ * (an expression is named by its text); a column reference keeps its
+ * column's name without an alias. */
+static void test_item_names_after_rewrite(void **state)
+{
+    use("app");
+    const struct plan *p = run(
+        "SELECT app.users.name, (SELECT COUNT(*) FROM app.countries) FROM app.users WHERE id = 42");
+    assert_route(p, 1, PLAN_MERGE_NONE);
+    assert_string_equal(tsql(p, 0), "SELECT `app_s0`.users.name, (SELECT COUNT(*) FROM "
+                                    "`app_s0`.countries) AS `(SELECT COUNT(*) FROM app.countries)` "
+                                    "FROM `app_s0`.users WHERE id = 42");
+}
+
 /* The weight column of a string sort key, in full: a space's weight when
  * the collation pads, then WEIGHT_STRING(). */
 static void test_padded_weights(void **state)
@@ -1503,6 +1517,7 @@ int main(void)
         cmocka_unit_test(test_insert_split),
         cmocka_unit_test(test_update_key_same_shard),
         cmocka_unit_test(test_padded_weights),
+        cmocka_unit_test(test_item_names_after_rewrite),
         cmocka_unit_test(test_insert_rows_consistent),
         cmocka_unit_test(test_reference_tables),
         cmocka_unit_test(test_outer_join_reference),
