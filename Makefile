@@ -107,6 +107,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
                 -DSHARDROUTER_VERSION='"$(VERSION)"' -Iinclude -MMD -MP $(FUZZ_SAN)
 FUZZ_HARNESSES := fuzz_sqllex fuzz_proto fuzz_relay \
+                  $(if $(wildcard router/plan.c),fuzz_plan) \
                   $(if $(wildcard router/classify.c),fuzz_classify)
 FUZZ_ONLY    ?= $(FUZZ_HARNESSES)
 FUZZ_OBJ     := $(ROUTER_SRC:%.c=build/obj-fuzz/%.o) $(SHARDMAP_SRC:%.c=build/obj-fuzz/%.o)

@@ -131,9 +131,11 @@ static int resolve(struct pw *w)
         if (ct->flags & CLS_T_CTE)
             continue;
         if (cls_name(ct->schema, schema, sizeof(schema)) != 0 ||
-            cls_name(ct->name, t->name, sizeof(t->name)) != 0)
-            return pw_refuse_plain(w, 1059, "42000", "Identifier name '%.64s' is too long",
-                                   ct->name.len ? ct->name.p : ct->schema.p);
+            cls_name(ct->name, t->name, sizeof(t->name)) != 0) {
+            struct cls_span bad = ct->name.len ? ct->name : ct->schema;
+            return pw_refuse_plain(w, 1059, "42000", "Identifier name '%.*s' is too long",
+                                   (int)(bad.len > 64 ? 64 : bad.len), bad.p);
+        }
         if (ct->name.len == 0) { /* CREATE / DROP / ALTER DATABASE x */
             t->kind = PT_SCHEMA;
             t->ks = shardmap_keyspace(w->map, schema);
