@@ -96,6 +96,16 @@ struct plan_order {
  * nhidden columns. plan_merge_resolve() turns them into plain indexes. */
 #define PLAN_COL_REL 0x4000
 
+/* A HAVING condition the router applies to merged groups: the value of
+ * aggregate column `column` compared with a number. */
+#define PLAN_MAX_HAVING 8
+enum plan_cmp { PLAN_CMP_EQ, PLAN_CMP_NE, PLAN_CMP_LT, PLAN_CMP_LE, PLAN_CMP_GT, PLAN_CMP_GE };
+struct plan_having {
+    uint16_t column;
+    uint8_t op;     /* enum plan_cmp */
+    char value[48]; /* the number as written (sign included) */
+};
+
 /* What each result column of the targets is, for AGGREGATE/GROUPED. */
 enum plan_col_role {
     PLAN_COL_VALUE, /* a plain value (group key, or any row's value) */
@@ -142,6 +152,10 @@ struct plan_merge {
      * WEIGHT_STRING(): weights are compared as if the shorter were padded
      * with spaces. */
     bool weights_padded;
+    /* GROUPED: HAVING conditions (all must hold) applied to each merged
+     * group before OFFSET/LIMIT; the shards got HAVING 1 = 1 instead */
+    uint16_t nhaving;
+    struct plan_having having[PLAN_MAX_HAVING];
     bool ncols_from_result; /* ncols is 0 until plan_merge_resolve(): see PLAN_COL_REL */
 };
 

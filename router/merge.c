@@ -88,6 +88,8 @@ struct merge {
     uint64_t limit, offset;
     bool passthrough; /* every column visible: rows go out as they came */
     bool padded;      /* plan_merge.weights_padded: weights carry a space's weight first */
+    uint16_t nhaving; /* GROUPED: HAVING conditions on merged groups */
+    struct plan_having having[PLAN_MAX_HAVING];
 
     int ntargets;
     struct mtarget *tg;
@@ -397,6 +399,25 @@ static int start_cols(struct merge *m, const struct plan_merge *spec,
     return 0;
 }
 
+/* HAVING conditions: on aggregate columns of a GROUPED merge. */
+static int start_having(struct merge *m, const struct plan_merge *spec)
+{
+    m->nhaving = 0;
+    if (spec->nhaving == 0)
+        return 0;
+    if (spec->kind != PLAN_MERGE_GROUPED || spec->nhaving > PLAN_MAX_HAVING)
+        return set_err(m, "merge: HAVING conditions only apply to a grouped merge");
+    for (uint16_t i = 0; i < spec->nhaving; i++) {
+        const struct plan_having *h = &spec->having[i];
+        if (h->column >= m->ncols || !is_aggregate_role(m->cols[h->column].role) ||
+            h->op > PLAN_CMP_GE || memchr(h->value, '\0', sizeof(h->value)) == NULL)
+            return set_err(m, "merge: HAVING condition %u is not on an aggregate column", i);
+        m->having[i] = *h;
+    }
+    m->nhaving = spec->nhaving;
+    return 0;
+}
+
 static int start_order(struct merge *m, const struct plan_merge *spec)
 {
     if (spec->norder > MERGE_MAX_ORDER)
@@ -490,7 +511,7 @@ int merge_start(struct merge *m, const struct plan_merge *spec, int ntargets,
     m->ncols = spec->ncols;
     m->ntargets = ntargets;
     if (start_cols(m, spec, cols) == -1 || start_order(m, spec) == -1 ||
-        start_distinct(m, spec->distinct) == -1)
+        start_distinct(m, spec->distinct) == -1 || start_having(m, spec) == -1)
         return -1;
     m->passthrough = m->nvisible == m->ncols;
     m->has_limit = spec->has_limit;
@@ -1160,9 +1181,47 @@ static int output_sorted(struct merge *m, struct buf *out, uint8_t *seq, size_t 
 }
 
 /* The open group is complete: send it (unless OFFSET skips it). */
+/* Does the open group meet every HAVING condition? -1: error. A NULL
+ * aggregate meets none (as SQL's comparisons with NULL). */
+static int group_passes(struct merge *m)
+{
+    m->text.off = m->text.len = 0;
+    for (uint16_t i = 0; i < m->nhaving; i++) {
+        const struct plan_having *h = &m->having[i];
+        struct mcol *c = &m->cols[h->column];
+        if (group_text(m, c) == -1)
+            return -1;
+        if (c->t_null)
+            return 0;
+        enum merge_family fam = (enum merge_family)c->fam;
+        if (c->role == PLAN_COL_COUNT)
+            fam = MERGE_FAM_NUMBER;
+        else if (fam != MERGE_FAM_FLOAT)
+            fam = MERGE_FAM_NUMBER;
+        int r = merge_value_cmp(fam, m->text.data + c->t_off, c->t_len, (const uint8_t *)h->value,
+                                strlen(h->value));
+        bool ok = h->op == PLAN_CMP_EQ   ? r == 0
+                  : h->op == PLAN_CMP_NE ? r != 0
+                  : h->op == PLAN_CMP_LT ? r < 0
+                  : h->op == PLAN_CMP_LE ? r <= 0
+                  : h->op == PLAN_CMP_GT ? r > 0
+                                         : r >= 0;
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
 static int close_group(struct merge *m, struct buf *out, uint8_t *seq)
 {
     int sent = 0;
+    int pass = m->nhaving > 0 ? group_passes(m) : 1;
+    if (pass == -1)
+        return -1;
+    if (pass == 0) {
+        m->group_open = false;
+        return 0;
+    }
     if (!skip_row(m)) {
         if (emit_group(m, out, seq) == -1)
             return -1;

@@ -493,6 +493,7 @@ static void plan_reset(struct plan *p, const char *sql, size_t len)
     p->merge.offset = 0;
     p->merge.nhidden = 0;
     p->merge.weights_padded = false;
+    p->merge.nhaving = 0;
     p->merge.ncols_from_result = false;
     p->text_len = 0;
     p->sql = sql;

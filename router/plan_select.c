@@ -511,14 +511,104 @@ static bool same_key(struct sel *s, const struct cls_order *o, const struct cls_
     return cls_span_same(o->expr, g->expr, s->w->env->lexflags);
 }
 
+/* The select item an aggregate HAVING term names: its alias (bare or
+ * quoted) or its expression as written. -1: none. */
+static int having_item(struct sel *s, const struct sqltok *t, size_t n)
+{
+    const struct cls *c = s->c;
+    struct cls_span e = {t[0].p, (uint32_t)(t[n - 1].p + t[n - 1].len - t[0].p)};
+    for (unsigned i = 0; i < c->nitems; i++) {
+        const struct cls_item *it = &c->items[i];
+        if (it->agg == CLS_AGG_NONE || it->agg_distinct)
+            continue;
+        if (cls_span_same(it->expr, e, s->w->env->lexflags))
+            return (int)i;
+        if (n == 1 && it->alias.len > 0) {
+            char a[PW_NAME_MAX], b[PW_NAME_MAX];
+            struct cls_span tn = {t[0].p, (uint32_t)t[0].len};
+            if (cls_name(it->alias, a, sizeof(a)) == 0 && cls_name(tn, b, sizeof(b)) == 0 &&
+                strcasecmp(a, b) == 0)
+                return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* HAVING of a grouped merge: conditions "aggregate-item op number" joined
+ * with AND, applied by the router to the merged groups (the shards get
+ * HAVING 1 = 1: their groups are partial). Returns 0, or refuses. */
+static int having(struct sel *s)
+{
+    const struct cls *c = s->c;
+    struct plan_merge *m = s->m;
+    struct pw *w = s->w;
+    static const char *const ops[] = {"=", "<>", "<", "<=", ">", ">=", "!="};
+    static const uint8_t opv[] = {PLAN_CMP_EQ, PLAN_CMP_NE, PLAN_CMP_LT, PLAN_CMP_LE,
+                                  PLAN_CMP_GT, PLAN_CMP_GE, PLAN_CMP_NE};
+    struct sqllex lx;
+    struct sqltok t[64];
+    size_t n = 0;
+    sqllex_init(&lx, c->having.p, c->having.len, w->env->lexflags);
+    for (sqllex_next(&lx, &t[n]); t[n].type != SQLTOK_EOF; sqllex_next(&lx, &t[n]))
+        if (++n == sizeof(t) / sizeof(t[0]))
+            goto unsupported;
+    size_t i = 0;
+    while (i < n) {
+        /* the term: tokens up to the comparison operator */
+        size_t j = i, op = 0;
+        bool found = false;
+        for (; j < n && !found; j++)
+            for (op = 0; t[j].type == SQLTOK_PUNCT && op < 7; op++)
+                if (t[j].len == strlen(ops[op]) && memcmp(t[j].p, ops[op], t[j].len) == 0) {
+                    found = true;
+                    break;
+                }
+        if (!found || j - 1 == i || m->nhaving == PLAN_MAX_HAVING)
+            goto unsupported;
+        int item = having_item(s, &t[i], j - 1 - i);
+        if (item < 0)
+            goto unsupported;
+        /* the number, with an optional sign */
+        size_t k = j;
+        char num[48];
+        size_t nl = 0;
+        if (k < n && t[k].type == SQLTOK_PUNCT && t[k].len == 1 &&
+            (t[k].p[0] == '-' || t[k].p[0] == '+'))
+            num[nl++] = t[k++].p[0];
+        if (k >= n || t[k].type != SQLTOK_NUMBER || t[k].len + nl >= sizeof(num) ||
+            (t[k].len > 1 && (t[k].p[1] == 'x' || t[k].p[1] == 'b')))
+            goto unsupported;
+        memcpy(num + nl, t[k].p, t[k].len);
+        nl += t[k].len;
+        num[nl] = '\0';
+        struct plan_having *h = &m->having[m->nhaving++];
+        h->column = (uint16_t)item;
+        h->op = opv[op];
+        memcpy(h->value, num, nl + 1);
+        i = k + 1;
+        if (i < n && !sqltok_is(&t[i], "AND"))
+            goto unsupported;
+        if (i < n && ++i == n)
+            goto unsupported;
+    }
+    if (m->nhaving == 0)
+        goto unsupported;
+    pw_edit_text(w, c->having.p, c->having.len, "1 = 1");
+    return 0;
+unsupported:
+    m->nhaving = 0;
+    return pw_refuse(w, PW_UNSUPPORTED,
+                     "HAVING across shards is supported only as conditions 'aggregate of the "
+                     "select list <op> number' joined with AND (GROUP BY without the shard key)");
+}
+
 static int grouped(struct sel *s)
 {
     const struct cls *c = s->c;
     struct plan_merge *m = s->m;
     struct pw *w = s->w;
-    if (c->having.len > 0)
-        return pw_refuse(w, PW_UNSUPPORTED,
-                         "HAVING across shards is not supported (GROUP BY without the shard key)");
+    if (c->having.len > 0 && having(s) != 0)
+        return -1;
     if (c->distinct)
         return pw_refuse(w, PW_UNSUPPORTED,
                          "SELECT DISTINCT with GROUP BY across shards is not supported");

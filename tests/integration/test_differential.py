@@ -644,7 +644,16 @@ class Gen:
             mode = "ordered"
             if r.random() < 0.4:
                 order += self.limit()
-        sql = "SELECT %s FROM %s%s GROUP BY %s%s" % (", ".join(items), t, where, group, order)
+        having = ""
+        numeric = [a for a in aggs if a.startswith(("COUNT(", "SUM(", "AVG("))]
+        if numeric and r.random() < 0.35:
+            # HAVING on merged groups: the router filters the combined groups
+            conds = []
+            for a in r.sample(numeric, min(len(numeric), r.choice([1, 1, 2]))):
+                conds.append("%s %s %s" % (a, r.choice([">", ">=", "<", "<=", "=", "<>"]),
+                                           r.choice(["0", "1", "2", "-3", "10.5", "100"])))
+            having = " HAVING " + " AND ".join(conds)
+        sql = "SELECT %s FROM %s%s GROUP BY %s%s%s" % (", ".join(items), t, where, group, having, order)
         return Stmt("group", sql, mode, self.ci_of(items))
 
     def k_group_key(self):
@@ -1087,7 +1096,7 @@ class Gen:
             "SELECT id, RANK() OVER (ORDER BY score) FROM customers",
             "SELECT id FROM customers UNION SELECT customer_id FROM orders",
             "SELECT COUNT(*) FROM customers WHERE id IN (SELECT customer_id FROM orders WHERE amount > %d)" % n,
-            "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) > %d" % abs(n),
+            "SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) > %d OR COUNT(*) = 0" % abs(n),
             "SELECT SUM(amount) / COUNT(*) FROM orders",
             "DELETE FROM orders WHERE amount < %d LIMIT 1" % n,
             "SELECT DISTINCT name FROM customers ORDER BY score",
@@ -1463,7 +1472,7 @@ REFUSED = [
     ("SELECT COUNT(*) FROM customers WHERE id IN (SELECT customer_id FROM orders)", 1235, "subquery on a sharded"),
     ("SELECT c.id FROM customers c JOIN orders o ON o.id = c.id", 1235, "not on their shard keys"),
     ("SELECT ci.code FROM cities ci LEFT JOIN customers c ON c.city = ci.code", 1235, "outer join"),
-    ("SELECT name, COUNT(*) FROM customers GROUP BY name HAVING COUNT(*) > 1", 1235, "HAVING across shards"),
+    ("SELECT name, COUNT(*) FROM customers GROUP BY name HAVING COUNT(*) > 1 OR COUNT(*) = 0", 1235, "HAVING across shards"),
     ("SELECT COUNT(*) FROM customers HAVING COUNT(*) > 1", 1235, "HAVING across shards"),
     ("SELECT DISTINCT name, score FROM customers ORDER BY name", 1235, "does not cover every select item"),
     ("SELECT DISTINCT name FROM customers ORDER BY score", 1235, "which is not a select item"),

@@ -428,6 +428,10 @@ MERGE_QUERIES = [
     ("SELECT DISTINCT LEFT(name, 3) AS p FROM users ORDER BY p LIMIT 5", True, True),
     ("SELECT SUM(amount), AVG(amount), MIN(amount), MAX(amount), MIN(d), MAX(d), COUNT(*) FROM orders", True, False),
     ("SELECT d, COUNT(*), SUM(amount) FROM orders GROUP BY d ORDER BY d", True, False),
+    # HAVING on merged groups (grouped without the shard key): applied by the router
+    ("SELECT grp, COUNT(*), SUM(score) AS s FROM users GROUP BY grp HAVING COUNT(*) > 1 AND s >= 0 "
+     "ORDER BY grp", True, True),
+    ("SELECT d, COUNT(*) AS n FROM orders GROUP BY d HAVING n <> 2 ORDER BY d LIMIT 3", True, False),
     # grouped on the shard key: every group lives on one shard, HAVING is exact
     ("SELECT user_id, COUNT(*), SUM(amount) FROM orders GROUP BY user_id HAVING COUNT(*) > 1 ORDER BY user_id",
      True, False),
@@ -907,7 +911,8 @@ def refusals():
             ("SELECT * FROM (SELECT id FROM users ORDER BY id LIMIT 3) t", ["LIMIT", "subquery", "users"]),
             ("SELECT * FROM users u JOIN items i ON u.id = i.owner", ["users", "items"]),
             ("SELECT * FROM users u JOIN orders o ON u.score = o.user_id", ["users", "orders"]),
-            ("SELECT grp, COUNT(*) FROM users GROUP BY grp HAVING COUNT(*) > 1", ["HAVING"]),
+            ("SELECT grp, COUNT(*) FROM users GROUP BY grp HAVING COUNT(*) > 1 OR COUNT(*) < 0",
+             ["HAVING"]),
             ("SELECT COUNT(*) FROM users HAVING COUNT(*) > 1", ["HAVING"]),
             ("SELECT c.code, u.id FROM countries c LEFT JOIN users u ON u.grp = c.code", ["LEFT", "users"]),
             ("SELECT COUNT(DISTINCT grp) FROM users", ["DISTINCT", "users"]),

@@ -889,8 +889,27 @@ static void test_group_by(void **state)
     p = run("SELECT u.id, COUNT(*) FROM users u JOIN orders o ON u.id = o.user_id GROUP BY u.id");
     assert_route(p, 4, PLAN_MERGE_CONCAT);
 
-    refused("SELECT a, COUNT(*) FROM users GROUP BY a HAVING COUNT(*) > 1", 1235, "42000", "HAVING",
+    /* HAVING on merged groups: the router applies it, the shards get 1 = 1 */
+    p = run("SELECT a, COUNT(*) AS n, SUM(x) FROM users GROUP BY a "
+            "HAVING COUNT(*) > 1 AND `n` <= 10 AND SUM(x) <> -2.5");
+    assert_route(p, 4, PLAN_MERGE_GROUPED);
+    const struct plan_merge *hm = &p->merge;
+    assert_int_equal(hm->nhaving, 3);
+    assert_int_equal(hm->having[0].column, 1);
+    assert_int_equal(hm->having[0].op, PLAN_CMP_GT);
+    assert_string_equal(hm->having[0].value, "1");
+    assert_int_equal(hm->having[1].column, 1);
+    assert_int_equal(hm->having[1].op, PLAN_CMP_LE);
+    assert_string_equal(hm->having[1].value, "10");
+    assert_int_equal(hm->having[2].column, 2);
+    assert_int_equal(hm->having[2].op, PLAN_CMP_NE);
+    assert_string_equal(hm->having[2].value, "-2.5");
+    assert_non_null(strstr(tsql(p, 0), " HAVING 1 = 1 ORDER BY a"));
+    refused("SELECT a, COUNT(*) FROM users GROUP BY a HAVING COUNT(*) > 1 OR COUNT(*) < 0", 1235,
+            "42000", "HAVING", NULL);
+    refused("SELECT a, COUNT(*) FROM users GROUP BY a HAVING 1 < COUNT(*)", 1235, "42000", "HAVING",
             NULL);
+    refused("SELECT a, COUNT(*) FROM users GROUP BY a HAVING a > 1", 1235, "42000", "HAVING", NULL);
     refused("SELECT a, COUNT(*) FROM users GROUP BY a ORDER BY COUNT(*)", 1235, "42000", "ORDER BY",
             NULL);
     refused("SELECT DISTINCT a, COUNT(*) FROM users GROUP BY a", 1235, "42000", "DISTINCT", NULL);
