@@ -42,6 +42,14 @@ struct backend;
 struct backend *conns_get(struct session *s, const struct shardmap_shard *shard, const char *schema,
                           struct backend *const *taken, int ntaken);
 
+/* Is addr ("host:port", as backend.addr) the primary of shard? Compares
+ * without formatting (it runs per statement). */
+bool conns_addr_is(const char *addr, const struct shardmap_shard *shard);
+
+/* Is connection be on shard's primary and, unless it has no database, in
+ * the shard's schema? */
+bool conns_on_shard(const struct backend *be, const struct shardmap_shard *shard);
+
 /* Forget and release one connection / all of them. */
 void conns_drop(struct session *s, struct backend *be);
 void conns_drop_all(struct session *s);

@@ -232,6 +232,13 @@ void plan_build(struct plan *p, const struct cls *c, const char *sql, size_t len
 /* Release p->text. */
 void plan_free(struct plan *p);
 
+/* A plan the router builds itself (no classification): the same text for
+ * n targets (shards[i], or NULL when the executor is given connections),
+ * one answer relayed (n == 1) or all required to succeed (SAME). The text
+ * is copied into p->text. Returns 0, or -1 when out of memory. */
+int plan_same(struct plan *p, const struct shardmap_keyspace *ks,
+              const struct shardmap_shard *const *shards, int n, const char *text, size_t len);
+
 /* The statement text of target i. */
 static inline const char *plan_sql(const struct plan *p, int i, size_t *len)
 {

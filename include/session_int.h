@@ -50,14 +50,9 @@ void session_kill(struct session *s, unsigned long long id, bool query_only);
  * transaction is over, so roll it back on the session's other shards too
  * (silently: the client has the deadlock error). */
 void session_after_deadlock(struct session *s);
-struct plan;
-struct shardmap_keyspace;
-struct shardmap_shard;
-/* Fill p so that the same text goes to n targets (shards[i], or NULL when
- * the executor is given connections), one answer relayed (n == 1) or all
- * required to succeed. Returns 0, or -1 when out of memory. */
-int session_plan_same(struct plan *p, const struct shardmap_keyspace *ks,
-                      const struct shardmap_shard *const *shards, int n, const char *text,
-                      size_t len);
+/* A statement of the router's own on n of the session's connections,
+ * nothing of it to the client (see exec_opts.silent, keep_command). */
+void session_run_silent(struct session *s, struct backend *const *use, int n, const char *sql,
+                        bool keep_command);
 
 #endif

@@ -86,11 +86,7 @@ static bool conn_current(const struct session *s, const struct backend *be)
 {
     for (int k = 0; k < s->map->nkeyspaces; k++)
         for (int i = 0; i < s->map->keyspaces[k].nshards; i++) {
-            const struct shardmap_shard *sh = &s->map->keyspaces[k].shards[i];
-            char a[300];
-            snprintf(a, sizeof(a), "%s:%d", sh->primary.host, sh->primary.port);
-            if (strcmp(a, be->addr) == 0 &&
-                (be->schema[0] == '\0' || strcmp(be->schema, sh->schema) == 0))
+            if (conns_on_shard(be, &s->map->keyspaces[k].shards[i]))
                 return true;
         }
     return false;
@@ -206,13 +202,14 @@ void session_init_db(struct session *s, const char *name, size_t len)
      * statements, temporary tables, locks) would not follow the session to
      * another server. */
     const struct shardmap_shard *shard = &ks->shards[0];
-    char addr[300];
-    snprintf(addr, sizeof(addr), "%s:%d", shard->primary.host, shard->primary.port);
     for (int i = 0; i < s->nconns; i++) {
         const struct backend *be = s->conns[i];
         bool holds = s->dirty || (be->status & PROTO_STATUS_IN_TRANS);
-        if (be->st != BACKEND_ST_READY || !holds || (!ks->sharded && strcmp(be->addr, addr) == 0))
+        if (be->st != BACKEND_ST_READY || !holds ||
+            (!ks->sharded && conns_addr_is(be->addr, shard)))
             continue;
+        char addr[300];
+        snprintf(addr, sizeof(addr), "%s:%d", shard->primary.host, shard->primary.port);
         session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
                           "keyspace '%s' is served by %s%s, not by %s where this session's "
                           "connection may hold session state (variables, temporary tables, a "
@@ -273,7 +270,7 @@ static void field_list(struct session *s, const uint8_t *p, size_t len)
     }
     struct plan *pl = s->w->plan;
     const struct shardmap_shard *sh = &ks->shards[0];
-    if (session_plan_same(pl, s->ks, &sh, 1, (const char *)p + 1, len - 1) == -1) {
+    if (plan_same(pl, s->ks, &sh, 1, (const char *)p + 1, len - 1) == -1) {
         session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
         return;
     }

@@ -18,15 +18,31 @@ static bool is_taken(const struct backend *be, struct backend *const *taken, int
     return false;
 }
 
-/* A connection to addr not taken by this statement, preferring one whose
- * schema is already the one wanted. */
-static struct backend *find(const struct session *s, const char *addr, const char *schema,
-                            struct backend *const *taken, int ntaken)
+bool conns_addr_is(const char *addr, const struct shardmap_shard *shard)
+{
+    size_t n = strlen(shard->primary.host);
+    if (strncmp(addr, shard->primary.host, n) != 0 || addr[n] != ':')
+        return false;
+    char *end;
+    long port = strtol(addr + n + 1, &end, 10);
+    return *end == '\0' && port == shard->primary.port;
+}
+
+bool conns_on_shard(const struct backend *be, const struct shardmap_shard *shard)
+{
+    return conns_addr_is(be->addr, shard) &&
+           (be->schema[0] == '\0' || strcmp(be->schema, shard->schema) == 0);
+}
+
+/* A connection to shard's server not taken by this statement, preferring
+ * one whose schema is already the one wanted. */
+static struct backend *find(const struct session *s, const struct shardmap_shard *shard,
+                            const char *schema, struct backend *const *taken, int ntaken)
 {
     struct backend *any = NULL;
     for (int i = 0; i < s->nconns; i++) {
         struct backend *be = s->conns[i];
-        if (strcmp(be->addr, addr) != 0 || is_taken(be, taken, ntaken))
+        if (!conns_addr_is(be->addr, shard) || is_taken(be, taken, ntaken))
             continue;
         if (strcmp(be->schema, schema) == 0)
             return be;
@@ -40,9 +56,7 @@ struct backend *conns_get(struct session *s, const struct shardmap_shard *shard,
                           struct backend *const *taken, int ntaken)
 {
     struct router *r = s->w->router;
-    char addr[300];
-    snprintf(addr, sizeof(addr), "%s:%d", shard->primary.host, shard->primary.port);
-    struct backend *be = find(s, addr, schema, taken, ntaken);
+    struct backend *be = find(s, shard, schema, taken, ntaken);
     if (be != NULL)
         return be;
     if (s->nconns == s->conns_cap) {

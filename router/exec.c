@@ -608,18 +608,7 @@ static void sequence_reserved(struct session *s, struct exec *x)
     }
     if (t->status & PROTO_STATUS_IN_TRANS) {
         struct backend *be = t->be;
-        struct plan *p = s->w->plan;
-        static const char commit[] = "COMMIT";
-        if (session_plan_same(p, NULL, NULL, 1, commit, sizeof(commit) - 1) == -1) {
-            session_fail(s);
-            return;
-        }
-        struct exec_opts o = {.kind = RELAY_KIND_QUERY,
-                              .com = PROTO_COM_QUERY,
-                              .use = &be,
-                              .silent = true,
-                              .keep_command = true};
-        exec_start(s, p, &o);
+        session_run_silent(s, &be, 1, "COMMIT", true);
     }
 }
 

@@ -503,6 +503,32 @@ static void plan_reset(struct plan *p, const char *sql, size_t len)
     p->err_msg[0] = '\0';
 }
 
+int plan_same(struct plan *p, const struct shardmap_keyspace *ks,
+              const struct shardmap_shard *const *shards, int n, const char *text, size_t len)
+{
+    plan_reset(p, NULL, 0);
+    p->ks = ks;
+    p->ntargets = (uint16_t)n;
+    p->merge.kind = n == 1 ? PLAN_MERGE_NONE : PLAN_MERGE_SAME;
+    if (len > p->text_cap) {
+        char *t = realloc(p->text, len);
+        if (t == NULL)
+            return -1;
+        p->text = t;
+        p->text_cap = len;
+    }
+    if (len > 0)
+        memcpy(p->text, text, len);
+    p->text_len = len;
+    for (int i = 0; i < n; i++) {
+        p->targets[i].shard = shards ? shards[i] : NULL;
+        p->targets[i].sql_off = 0;
+        p->targets[i].sql_len = (uint32_t)len;
+        p->targets[i].original = false;
+    }
+    return 0;
+}
+
 /* Statements the router handles itself. Returns true when c is one. */
 static bool plan_session(struct pw *w)
 {

@@ -87,30 +87,24 @@ static int add_weight(struct sel *s, struct cls_span e)
 {
     /* CONCAT(CHAR(LENGTH(P)), P, WEIGHT_STRING(e)) with
      * P = IF(CONCAT(LEFT(e, 0), 'a') = CONCAT(LEFT(e, 0), 'a '),
-     *        WEIGHT_STRING(CONCAT(LEFT(e, 0), ' ')), '') */
-    static const char *const pad[] = {"IF(CONCAT(LEFT(", ", 0), 'a') = CONCAT(LEFT(",
-                                      ", 0), 'a '), WEIGHT_STRING(CONCAT(LEFT(",
-                                      ", 0), ' ')), '')"};
-    int k = add_hidden(s, ", CONCAT(CHAR(LENGTH(IF(CONCAT(LEFT(", e, pad[1]);
+     *        WEIGHT_STRING(CONCAT(LEFT(e, 0), ' ')), '')
+     * written as text pieces with e between them, all at the end of the
+     * select list (edits at one place keep their order). */
+    static const char *const piece[] = {", 0), 'a') = CONCAT(LEFT(",
+                                        ", 0), 'a '), WEIGHT_STRING(CONCAT(LEFT(",
+                                        ", 0), ' ')), ''))), IF(CONCAT(LEFT(",
+                                        ", 0), 'a') = CONCAT(LEFT(",
+                                        ", 0), 'a '), WEIGHT_STRING(CONCAT(LEFT(",
+                                        ", 0), ' ')), ''), WEIGHT_STRING(",
+                                        "))"};
+    int k = add_hidden(s, ", CONCAT(CHAR(LENGTH(IF(CONCAT(LEFT(", e, piece[0]);
     if (k < 0)
         return -1;
-    struct pw *w = s->w;
     const char *at = s->c->items_end;
-    for (int rep = 0; rep < 2; rep++) {
-        if (rep == 1)
-            pw_edit_text(w, at, 0, pad[0]);
-        if (rep == 1) {
-            pw_edit_span(w, at, e);
-            pw_edit_text(w, at, 0, pad[1]);
-        }
-        pw_edit_span(w, at, e);
-        pw_edit_text(w, at, 0, pad[2]);
-        pw_edit_span(w, at, e);
-        pw_edit_text(w, at, 0, pad[3]);
-        pw_edit_text(w, at, 0, rep == 0 ? ")), " : ", WEIGHT_STRING(");
+    for (size_t i = 1; i < sizeof(piece) / sizeof(piece[0]); i++) {
+        pw_edit_span(s->w, at, e);
+        pw_edit_text(s->w, at, 0, piece[i]);
     }
-    pw_edit_span(w, at, e);
-    pw_edit_text(w, at, 0, "))");
     s->m->weights_padded = true;
     return k;
 }

@@ -23,44 +23,7 @@
 #include "sqllex.h"
 #include "stmt.h"
 
-/* ---- plans the router builds itself -------------------------------------- */
-
-static int plan_text(struct plan *p, const char *text, size_t len)
-{
-    if (len > p->text_cap) {
-        char *t = realloc(p->text, len);
-        if (t == NULL)
-            return -1;
-        p->text = t;
-        p->text_cap = len;
-    }
-    if (len > 0)
-        memcpy(p->text, text, len);
-    p->text_len = len;
-    return 0;
-}
-
-/* The same text for n targets (shards, or NULL with exec_opts.use). */
-int session_plan_same(struct plan *p, const struct shardmap_keyspace *ks,
-                      const struct shardmap_shard *const *shards, int n, const char *text,
-                      size_t len)
-{
-    p->kind = PLAN_ROUTE;
-    p->flags = 0;
-    p->insert_id = 0;
-    p->nksids = 0;
-    p->ks = ks;
-    p->ntargets = (uint16_t)n;
-    memset(&p->merge, 0, sizeof(p->merge));
-    p->merge.kind = n == 1 ? PLAN_MERGE_NONE : PLAN_MERGE_SAME;
-    for (int i = 0; i < n; i++) {
-        p->targets[i].shard = shards ? shards[i] : NULL;
-        p->targets[i].sql_off = 0;
-        p->targets[i].sql_len = (uint32_t)len;
-        p->targets[i].original = false;
-    }
-    return plan_text(p, text, len);
-}
+/* ---- running a plan ------------------------------------------------------- */
 
 /* Run p. The session's pending BEGIN goes first to targets not yet in the
  * transaction, except for a SET (it runs on every connection and must not
@@ -197,9 +160,7 @@ void session_kill(struct session *s, unsigned long long id, bool query_only)
     for (int k = 0; k < s->map->nkeyspaces && sh == NULL; k++)
         for (int i = 0; i < s->map->keyspaces[k].nshards && sh == NULL; i++) {
             const struct shardmap_shard *c = &s->map->keyspaces[k].shards[i];
-            char a[300];
-            snprintf(a, sizeof(a), "%s:%d", c->primary.host, c->primary.port);
-            if (strcmp(a, addr) == 0)
+            if (conns_addr_is(addr, c))
                 sh = c;
         }
     if (sh == NULL) {
@@ -211,7 +172,7 @@ void session_kill(struct session *s, unsigned long long id, bool query_only)
     }
     int n = snprintf(sql, sizeof(sql), "KILL %s%lu", query_only ? "QUERY " : "", tid);
     struct plan *p = s->w->plan;
-    if (session_plan_same(p, NULL, &sh, 1, sql, (size_t)n) == -1) {
+    if (plan_same(p, NULL, &sh, 1, sql, (size_t)n) == -1) {
         session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
         return;
     }
@@ -220,15 +181,32 @@ void session_kill(struct session *s, unsigned long long id, bool query_only)
 
 /* ---- transactions ------------------------------------------------------- */
 
-/* "host:port/schema" of a connection or a target, to compare them. */
-static void place_of_conn(const struct backend *be, char *dst, size_t len)
+/* A place a transaction runs in: a connection, or a target's shard. */
+struct place {
+    const struct backend *be;
+    const struct shardmap_shard *sh;
+};
+
+static bool same_place(struct place a, struct place b)
 {
-    snprintf(dst, len, "%s/%s", be->addr, be->schema);
+    if (a.be != NULL && b.be != NULL)
+        return strcmp(a.be->addr, b.be->addr) == 0 && strcmp(a.be->schema, b.be->schema) == 0;
+    if (a.be != NULL || b.be != NULL) {
+        const struct backend *be = a.be ? a.be : b.be;
+        const struct shardmap_shard *sh = a.be ? b.sh : a.sh;
+        return conns_addr_is(be->addr, sh) && strcmp(be->schema, sh->schema) == 0;
+    }
+    return a.sh->primary.port == b.sh->primary.port &&
+           strcmp(a.sh->primary.host, b.sh->primary.host) == 0 &&
+           strcmp(a.sh->schema, b.sh->schema) == 0;
 }
 
-static void place_of_shard(const struct shardmap_shard *sh, char *dst, size_t len)
+/* "host:port/schema" of a place, for messages. */
+static int place_name(struct place x, char *dst, size_t len)
 {
-    snprintf(dst, len, "%s:%d/%s", sh->primary.host, sh->primary.port, sh->schema);
+    if (x.be != NULL)
+        return snprintf(dst, len, "%s/%s", x.be->addr, x.be->schema);
+    return snprintf(dst, len, "%s:%d/%s", x.sh->primary.host, x.sh->primary.port, x.sh->schema);
 }
 
 /* Inside a transaction, would p make it span more than one shard? Fills
@@ -236,29 +214,38 @@ static void place_of_shard(const struct shardmap_shard *sh, char *dst, size_t le
  * statement is inside one (the server opens it implicitly). */
 static bool spans_shards(const struct session *s, const struct plan *p, char *where, size_t len)
 {
-    char first[400] = "", other[400];
+    struct place first = {NULL, NULL}, other;
     if (!s->tx_open && !conns_in_trans(s) && (s->status & PROTO_STATUS_AUTOCOMMIT))
         return false;
-    for (int i = 0; i < s->nconns; i++) {
-        if (!(s->conns[i]->status & PROTO_STATUS_IN_TRANS))
+    for (int i = 0; i < s->nconns + p->ntargets; i++) {
+        if (i < s->nconns && !(s->conns[i]->status & PROTO_STATUS_IN_TRANS))
             continue;
-        place_of_conn(s->conns[i], other, sizeof(other));
-        if (first[0] == '\0')
-            snprintf(first, sizeof(first), "%s", other);
-        else if (strcmp(first, other) != 0)
-            goto spans;
-    }
-    for (int i = 0; i < p->ntargets; i++) {
-        place_of_shard(p->targets[i].shard, other, sizeof(other));
-        if (first[0] == '\0')
-            snprintf(first, sizeof(first), "%s", other);
-        else if (strcmp(first, other) != 0)
-            goto spans;
+        other.be = i < s->nconns ? s->conns[i] : NULL;
+        other.sh = i < s->nconns ? NULL : p->targets[i - s->nconns].shard;
+        if (first.be == NULL && first.sh == NULL) {
+            first = other;
+        } else if (!same_place(first, other)) {
+            int k = place_name(first, where, len);
+            if (k > 0 && (size_t)k < len)
+                k += snprintf(where + k, len - (size_t)k, " and ");
+            if (k > 0 && (size_t)k < len)
+                place_name(other, where + k, len - (size_t)k);
+            return true;
+        }
     }
     return false;
-spans:
-    snprintf(where, len, "%s and %s", first, other);
-    return true;
+}
+
+/* The session's READY connections (in_trans: only those inside a
+ * transaction) into use[], at most PLAN_MAX_TARGETS; their number. */
+static int ready_conns(const struct session *s, struct backend **use, bool in_trans)
+{
+    int n = 0;
+    for (int i = 0; i < s->nconns && n < PLAN_MAX_TARGETS; i++)
+        if (s->conns[i]->st == BACKEND_ST_READY &&
+            (!in_trans || (s->conns[i]->status & PROTO_STATUS_IN_TRANS)))
+            use[n++] = s->conns[i];
+    return n;
 }
 
 /* Send the text to every connection inside a transaction (each must
@@ -268,14 +255,11 @@ spans:
 static bool to_open_conns(struct session *s, const char *sql, size_t len)
 {
     struct backend *use[PLAN_MAX_TARGETS];
-    int n = 0;
-    for (int i = 0; i < s->nconns && n < PLAN_MAX_TARGETS; i++)
-        if (s->conns[i]->st == BACKEND_ST_READY && (s->conns[i]->status & PROTO_STATUS_IN_TRANS))
-            use[n++] = s->conns[i];
+    int n = ready_conns(s, use, true);
     if (n == 0)
         return false;
     struct plan *p = s->w->plan;
-    if (session_plan_same(p, NULL, NULL, n, sql, len) == -1) {
+    if (plan_same(p, NULL, NULL, n, sql, len) == -1) {
         session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
         return true;
     }
@@ -287,25 +271,30 @@ static bool to_open_conns(struct session *s, const char *sql, size_t len)
 void session_after_deadlock(struct session *s)
 {
     struct backend *use[PLAN_MAX_TARGETS];
-    int n = 0;
+    int n = ready_conns(s, use, true);
     s->tx_open = false;
-    for (int i = 0; i < s->nconns && n < PLAN_MAX_TARGETS; i++)
-        if (s->conns[i]->st == BACKEND_ST_READY && (s->conns[i]->status & PROTO_STATUS_IN_TRANS))
-            use[n++] = s->conns[i];
     s->status &= (uint16_t)~PROTO_STATUS_IN_TRANS;
     if (n == 0)
         return;
     log_info("client %s (session %u): deadlock on a shard: rolling the transaction back on %d "
              "connection%s",
              s->peer, s->id, n, n == 1 ? "" : "s");
+    session_run_silent(s, use, n, "ROLLBACK", false);
+}
+
+void session_run_silent(struct session *s, struct backend *const *use, int n, const char *sql,
+                        bool keep_command)
+{
     struct plan *p = s->w->plan;
-    static const char rb[] = "ROLLBACK";
-    if (session_plan_same(p, NULL, NULL, n, rb, sizeof(rb) - 1) == -1) {
-        session_fail(s); /* cannot end the transaction: end the session */
+    if (plan_same(p, NULL, NULL, n, sql, strlen(sql)) == -1) {
+        session_fail(s); /* cannot end what the router started: end the session */
         return;
     }
-    struct exec_opts o = {
-        .kind = RELAY_KIND_QUERY, .com = PROTO_COM_QUERY, .use = use, .silent = true};
+    struct exec_opts o = {.kind = RELAY_KIND_QUERY,
+                          .com = PROTO_COM_QUERY,
+                          .use = use,
+                          .silent = true,
+                          .keep_command = keep_command};
     exec_start(s, p, &o);
 }
 
@@ -361,14 +350,11 @@ static void set_everywhere(struct session *s, const char *sql, size_t len,
                            const struct shardmap_keyspace *ks)
 {
     struct backend *use[PLAN_MAX_TARGETS];
-    int n = 0;
-    for (int i = 0; i < s->nconns && n < PLAN_MAX_TARGETS; i++)
-        if (s->conns[i]->st == BACKEND_ST_READY)
-            use[n++] = s->conns[i];
+    int n = ready_conns(s, use, false);
     struct plan *p = s->w->plan;
     int rc;
     if (n > 0) {
-        rc = session_plan_same(p, NULL, NULL, n, sql, len);
+        rc = plan_same(p, NULL, NULL, n, sql, len);
     } else {
         if (ks == NULL) {
             session_reply_err(s, PROTO_ER_NO_DB, "3D000",
@@ -377,7 +363,7 @@ static void set_everywhere(struct session *s, const char *sql, size_t len,
             return;
         }
         const struct shardmap_shard *sh = &ks->shards[0];
-        rc = session_plan_same(p, s->ks, &sh, 1, sql, len);
+        rc = plan_same(p, s->ks, &sh, 1, sql, len);
     }
     if (rc == -1) {
         session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
@@ -409,7 +395,7 @@ static void whole_text(struct session *s, const struct query_look *q, const char
     }
     const struct shardmap_shard *sh = &ks->shards[0];
     struct plan *p = s->w->plan;
-    if (session_plan_same(p, s->ks, &sh, 1, sql, len) == -1) {
+    if (plan_same(p, s->ks, &sh, 1, sql, len) == -1) {
         session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
         return;
     }
@@ -479,9 +465,7 @@ static struct plan *plan_for(struct session *s, const struct cls *c, const char 
             continue;
         for (int k = 0; k < s->ks->nshards; k++) {
             const struct shardmap_shard *sh = &s->ks->shards[k];
-            char addr[300];
-            snprintf(addr, sizeof(addr), "%s:%d", sh->primary.host, sh->primary.port);
-            if (strcmp(addr, be->addr) == 0 && strcmp(sh->schema, be->schema) == 0) {
+            if (conns_addr_is(be->addr, sh) && strcmp(sh->schema, be->schema) == 0) {
                 env.prefer_ks = s->ks;
                 env.prefer_shard = k;
                 break;
@@ -529,8 +513,7 @@ static void reserve_ids(struct session *s, const struct shardmap_table *st, uint
                      "UPDATE %s.%s SET next_id = LAST_INSERT_ID(next_id + %llu) WHERE id = 0",
                      schema, table, (unsigned long long)k);
     struct plan *p = s->w->plan;
-    if (n < 0 || (size_t)n >= sizeof(sql) ||
-        session_plan_same(p, ks, &sh, 1, sql, (size_t)n) == -1) {
+    if (n < 0 || (size_t)n >= sizeof(sql) || plan_same(p, ks, &sh, 1, sql, (size_t)n) == -1) {
         session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
         return;
     }

@@ -924,11 +924,18 @@ def refusals():
             ("UPDATE users SET score = (@s := score) WHERE id = 1", ["user variables", "mall"]),
             ("CREATE TABLE notinmap (a INT)", ["notinmap"]),
             ("INSERT INTO orders (order_id, user_id) SELECT id, id FROM users", ["SELECT", "orders"]),
+            ("SELECT grp, SUM(score / 3) FROM users GROUP BY grp", ["division", "SUM(score / 3)"]),
+            ("XA START 'sh_x'", ["XA statements", "mall"]),
         ]
         for sql, words in cases:
             raw_refused(raw, sql, *words)
             # nothing ran, and the session goes on
             eq(raw_rows(raw, "SELECT COUNT(*) FROM users"), n, "after %s" % sql)
+        # refusals of transaction control that name no map version
+        for sql, words in (("SAVEPOINT sp1", ["savepoints", "mall"]),
+                           ("BEGIN /* %s */" % ("x" * 200), ["too long"])):
+            raw_refused(raw, sql, *words, version=False)
+            eq(raw_rows(raw, "SELECT COUNT(*) FROM users"), n, "after %s" % sql[:20])
         raw.close()
         eq(on_shards("mall", "SHOW TABLES LIKE 'notinmap'"), [[]] * 4, "no table created")
         eq(on_shards("mall", "SELECT id FROM users WHERE id IN (1, 2, %d, %d, %d)" % (x, y, z)), [[]] * 4,

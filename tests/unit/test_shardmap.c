@@ -702,6 +702,33 @@ static void test_cross_shard_transactions(void **state)
                  NULL);
 }
 
+/* sequence: "keyspace.table" of an unsharded keyspace, integer keys only. */
+static void test_sequence(void **state)
+{
+    static const char *const fmt =
+        "version = 1;\nkeyspaces = ( { name = \"m\"; shards = ( { primary = \"h:1\"; schema = "
+        "\"m\"; } ); },\n  { name = \"a\"; sharded = true;\n"
+        "  tables = ( { name = \"t\"; key = \"id\";%s sequence = \"%s\"; } );\n"
+        "  shards = ( { range = \"-\"; primary = \"h:1\"; schema = \"s\"; } ); } );\n";
+    char text[1024];
+    snprintf(text, sizeof(text), fmt, "", "m.t_seq");
+    struct shardmap *map = load_ok(text);
+    const struct shardmap_table *t = &map->keyspaces[1].tables[0];
+    assert_string_equal(t->seq_keyspace, "m");
+    assert_string_equal(t->seq_table, "t_seq");
+    shardmap_put(map);
+    round_trip(text);
+    snprintf(text, sizeof(text), fmt, "", "t_seq");
+    expect_error(text, "t.conf:4: keyspace \"a\", table \"t\": sequence = \"t_seq\" must name",
+                 "KEYSPACE.TABLE", NULL);
+    snprintf(text, sizeof(text), fmt, " key_type = \"string\";", "m.t_seq");
+    expect_error(text, "a sequence gives integer keys", NULL);
+    snprintf(text, sizeof(text), fmt, "", "nosuch.t_seq");
+    expect_error(text, "sequence \"nosuch.t_seq\" names no keyspace of the map", NULL);
+    snprintf(text, sizeof(text), fmt, "", "a.t_seq");
+    expect_error(text, "sequence \"a.t_seq\" names a sharded keyspace", NULL);
+}
+
 static void test_err_sharded_without_tables(void **state)
 {
     expect_error("version = 1;\nkeyspaces = ( { name = \"app\"; sharded = true;\n"
@@ -1150,6 +1177,7 @@ int main(void)
         cmocka_unit_test(test_err_unsharded),
         cmocka_unit_test(test_err_sharded_without_tables),
         cmocka_unit_test(test_cross_shard_transactions),
+        cmocka_unit_test(test_sequence),
         cmocka_unit_test(test_err_unknown_setting),
         cmocka_unit_test(test_lookup_2_shards),
         cmocka_unit_test(test_lookup_3_shards),
