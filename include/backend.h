@@ -60,6 +60,7 @@ struct backend {
     char schema[65];         /* database selected on the connection, "" if none */
     uint16_t status;         /* server status flags after its last answer */
     uint32_t replayed;       /* the owner's replayable SET statements applied so far */
+    unsigned xa_branch;      /* its branch in the owner's XA transaction (xa.c), 0: none */
     struct buf in;           /* bytes received, not yet relayed */
     struct buf out;          /* bytes to send that did not fit in the socket */
     bool rd_ready;

@@ -37,8 +37,10 @@ struct config {
     bool allow_local_infile;
     int max_scatter_shards; /* 0: no limit */
     bool scatter_writes;
-    int sequence_block;   /* ids a worker reserves from a sequence at a time */
-    char *server_version; /* "" = learn from the first backend */
+    int sequence_block;    /* ids a worker reserves from a sequence at a time */
+    char *twopc_log;       /* resolved against dir; "" = no twopc keyspaces allowed */
+    int twopc_recovery_ms; /* between recovery passes over the servers */
+    char *server_version;  /* "" = learn from the first backend */
     char *default_keyspace;
     char *log_level;
     char *shardmap; /* resolved against dir; "" when only a catalog is used */

@@ -99,7 +99,24 @@ struct exec_opts {
     /* The insert id the client's OK carries (generated keys), 0: the
      * servers' own. */
     uint64_t insert_id;
+    /* The session's transaction begins as an XA branch (twopc keyspaces):
+     * XA START instead of the BEGIN text. */
+    bool xa;
+    /* With silent: called when every target answered (instead of ending
+     * the session when one was lost); it reads the answers with
+     * exec_results and may start the next exec. */
+    void (*then)(struct session *s);
 };
+
+/* How each target of the exec that just finished answered. */
+enum exec_result { EXEC_R_OK, EXEC_R_ERR, EXEC_R_LOST };
+
+/* The targets' connections and results (at most max); their number. */
+int exec_results(const struct session *s, struct backend **be, enum exec_result *res, int max);
+
+/* The first error a target answered: "shard <name>: <message>" into msg,
+ * its code and SQLSTATE (6 bytes). */
+void exec_first_error(const struct session *s, char *msg, size_t len, uint16_t *code, char *state);
 void exec_start(struct session *s, const struct plan *p, const struct exec_opts *o);
 
 /* Progress on a session in SESSION_ST_EXEC. Returns 1 when something

@@ -239,6 +239,10 @@ void plan_free(struct plan *p);
 int plan_same(struct plan *p, const struct shardmap_keyspace *ks,
               const struct shardmap_shard *const *shards, int n, const char *text, size_t len);
 
+/* As plan_same, with a text of its own for each of the n targets (given
+ * connections: no shards). Returns 0, or -1 when out of memory. */
+int plan_texts(struct plan *p, int n, const char *const *texts, const size_t *lens);
+
 /* The statement text of target i. */
 static inline const char *plan_sql(const struct plan *p, int i, size_t *len)
 {

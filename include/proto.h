@@ -89,6 +89,9 @@ enum proto_com {
 #define PROTO_ER_WRONG_DB_NAME 1102            /* 42000 */
 #define PROTO_ER_NOT_SUPPORTED_YET 1235        /* 42000 */
 #define PROTO_ER_LOCK_DEADLOCK 1213            /* 40001 (a server's: the router reacts to it) */
+#define PROTO_ER_LOCK_WAIT_TIMEOUT 1205        /* HY000 (a server's) */
+#define PROTO_ER_XA_RBDEADLOCK 1614            /* XA102 (a server's, at XA END/PREPARE) */
+#define PROTO_ER_ERROR_DURING_COMMIT 1180      /* HY000 a twopc COMMIT rolled back */
 #define PROTO_ER_OUT_OF_RESOURCES 1041         /* HY000 */
 /* For a backend that cannot be reached or is lost mid-query the router uses
  * server error numbers: client libraries rewrite codes of the client range

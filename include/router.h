@@ -25,6 +25,7 @@
 struct worker;
 struct registry;
 struct catalog_poll;
+struct twopc;
 
 struct router {
     struct config *cfg;
@@ -39,6 +40,7 @@ struct router {
     int stopping;                 /* atomic: SIGTERM/SIGINT received */
     struct registry *reg;         /* client connection id -> server thread, for KILL */
     struct catalog_poll *catalog; /* the catalog thread; NULL without `catalog` */
+    struct twopc *twopc;          /* decision log and recovery; NULL without twopc_log */
     char server_version[128];
     time_t started;
 };

@@ -36,6 +36,7 @@
 
 struct backend;
 struct exec;
+struct xa;
 
 enum session_state {
     SESSION_ST_HANDSHAKE,   /* greeting sent, awaiting the response; on w->handshaking */
@@ -84,6 +85,7 @@ struct session {
     uint64_t seq_held_first;
     uint32_t seq_held;
     char tx_begin[128];     /* that BEGIN statement */
+    struct xa *xa;          /* twopc keyspaces: the XA transaction (xa.c), once used */
     struct exec *ex;        /* the statement on several shards, or with setup (exec.c) */
     struct backend *be;     /* the connection the relay serves the current statement from */
     struct backend *reg_be; /* the connection recorded for KILL */

@@ -59,6 +59,7 @@ struct shardmap_table {
 enum shardmap_xshard {
     SHARDMAP_XSHARD_REFUSE = 0,  /* ERR at the statement that would cross (default) */
     SHARDMAP_XSHARD_BEST_EFFORT, /* COMMIT on each shard; a failure names who committed */
+    SHARDMAP_XSHARD_TWOPC,       /* XA on every shard: prepare all, record, commit all */
 };
 
 struct shardmap_keyspace {
@@ -178,7 +179,7 @@ enum shardmap_change_kind {
     SHARDMAP_CHANGE_KEYSPACE_XSHARD,   /* cross_shard_transactions changed: ks_a, ks_b */
 };
 
-/* "refuse" / "best_effort" */
+/* "refuse" / "best_effort" / "twopc" */
 const char *shardmap_xshard_name(enum shardmap_xshard x);
 
 /* What changed about a shard in place (SHARDMAP_CHANGE_SHARD_CHANGED). */

@@ -40,6 +40,8 @@ static const struct cfg_key cfg_keys[] = {
     {"max_scatter_shards", CFG_INT, OFF(max_scatter_shards), "0", 0, 65536, false},
     {"scatter_writes", CFG_BOOL, OFF(scatter_writes), "true", 0, 0, false},
     {"sequence_block", CFG_INT, OFF(sequence_block), "1000", 1, 1000000, false},
+    {"twopc_log", CFG_STR, OFF(twopc_log), "", 0, 0, false},
+    {"twopc_recovery_ms", CFG_INT, OFF(twopc_recovery_ms), "5000", 100, 3600000, false},
     {"server_version", CFG_STR, OFF(server_version), "", 0, 0, false},
     {"default_keyspace", CFG_STR, OFF(default_keyspace), "", 0, 0, false},
     {"log_level", CFG_STR, OFF(log_level), "info", 0, 0, false},
@@ -384,14 +386,17 @@ static int validate(struct config *cfg, config_t *lc, const char *file, char *er
             return -1;
         }
     }
-    if (cfg->shardmap[0] != '\0' && cfg->shardmap[0] != '/') {
+    char **paths[] = {&cfg->shardmap, &cfg->twopc_log};
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         char *full = NULL;
-        if (asprintf(&full, "%s/%s", cfg->dir, cfg->shardmap) < 0) {
+        if ((*paths[i])[0] == '\0' || (*paths[i])[0] == '/')
+            continue;
+        if (asprintf(&full, "%s/%s", cfg->dir, *paths[i]) < 0) {
             seterr(err, errlen, file, 0, "out of memory");
             return -1;
         }
-        free(cfg->shardmap);
-        cfg->shardmap = full;
+        free(*paths[i]);
+        *paths[i] = full;
     }
     if (cfg->workers == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -9,6 +9,7 @@
 #include "registry.h"
 #include "router.h"
 #include "session_int.h"
+#include "xa.h"
 
 static bool is_taken(const struct backend *be, struct backend *const *taken, int ntaken)
 {
@@ -103,6 +104,7 @@ void conns_drop(struct session *s, struct backend *be)
 
 void conns_drop_all(struct session *s)
 {
+    xa_session_gone(s);
     while (s->nconns > 0)
         conns_drop(s, s->conns[s->nconns - 1]);
     s->be = NULL;

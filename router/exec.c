@@ -14,6 +14,8 @@
 #include "registry.h"
 #include "router.h"
 #include "session_int.h"
+#include "twopc.h"
+#include "xa.h"
 
 /* Where one target's answer is. */
 enum xt_state {
@@ -29,6 +31,8 @@ struct exec_target {
     struct backend *be;
     const char *schema; /* the database the statement needs on it ("" none) */
     bool begin;         /* open the session's transaction here first */
+    bool xa;            /* as an XA branch (XA START) */
+    bool lost;          /* its connection broke */
     enum xt_state st;
     uint16_t setup_left; /* setup commands still to answer */
     uint8_t seq;         /* next sequence id expected from the backend */
@@ -219,6 +223,11 @@ static int setup_send(struct session *s, struct exec_target *t)
     }
     if (t->begin) {
         t->begin = false;
+        if (t->xa) {
+            char sql[TWOPC_XID_SQL_MAX];
+            size_t n = xa_start_sql(s, be, sql);
+            return n == 0 ? -1 : send_cmd(be, PROTO_COM_QUERY, sql, n);
+        }
         return send_cmd(be, PROTO_COM_QUERY, s->tx_begin, strlen(s->tx_begin));
     }
     return -1;
@@ -544,7 +553,7 @@ static bool headers_known(const struct exec *x)
 
 static void finish(struct session *s, struct exec *x)
 {
-    if (x->lost) {
+    if (x->lost && x->o.then == NULL) {
         /* The client has the report (which shards applied the statement);
          * the session's state on the lost connection is gone, so it ends,
          * as it does when a single shard's connection breaks. */
@@ -568,6 +577,10 @@ static void finish(struct session *s, struct exec *x)
     if (!x->o.silent)
         s->status = client_status(s, x);
     s->st = SESSION_ST_IDLE;
+    if (x->o.then != NULL) {
+        x->o.then(s); /* last: it may start another exec on x */
+        return;
+    }
     if (x->o.seq != NULL) {
         sequence_reserved(s, x); /* last: it may start another exec on x */
         return;
@@ -739,6 +752,7 @@ static void target_lost(struct session *s, struct exec *x, int i, const char *wh
         record_err(x, i, wire->data + PROTO_HEADER_LEN, wire->len - PROTO_HEADER_LEN);
     wire->off = wire->len = 0;
     t->err = true;
+    t->lost = true;
     t->st = XT_DONE;
     x->lost = true;
     if (x->merge != NULL && x->header_sent)
@@ -759,7 +773,7 @@ static int output(struct session *s, struct exec *x)
         if (x->final_sent || !all_done(x))
             return 0;
         x->final_sent = true;
-        for (int i = 0; i < x->n; i++)
+        for (int i = 0; i < x->n && x->o.then == NULL; i++)
             if (x->t[i].err)
                 log_warn("client %s (session %u): rolling back on shard %s after a deadlock "
                          "failed",
@@ -838,7 +852,7 @@ int exec_step(struct session *s)
                 buf_avail(&x->t[i].be->in) >= EXEC_HOLD_MAX)
                 break;
             int rr = read_target(&x->t[i]);
-            if (rr == -1 && (x->n == 1 || single_relay(x))) {
+            if (rr == -1 && ((x->n == 1 && x->o.then == NULL) || single_relay(x))) {
                 lost(s, x, i, "the server closed the connection");
                 return 1;
             }
@@ -876,6 +890,34 @@ int exec_step(struct session *s)
         return 1;
     }
     return progress || o;
+}
+
+int exec_results(const struct session *s, struct backend **be, enum exec_result *res, int max)
+{
+    const struct exec *x = s->ex;
+    int n = x->n < max ? x->n : max;
+    for (int i = 0; i < n; i++) {
+        be[i] = x->t[i].be;
+        res[i] = x->t[i].lost ? EXEC_R_LOST : x->t[i].ok && !x->t[i].err ? EXEC_R_OK : EXEC_R_ERR;
+    }
+    return n;
+}
+
+void exec_first_error(const struct session *s, char *msg, size_t len, uint16_t *code, char *state)
+{
+    const struct exec *x = s->ex;
+    struct proto_err e = {0};
+    if (x->err_target < 0 || buf_avail(&x->err) == 0 ||
+        proto_parse_err(x->err.data + x->err.off, buf_avail(&x->err), &e) == -1) {
+        snprintf(msg, len, "no answer");
+        *code = PROTO_ER_NET_READ_ERROR;
+        snprintf(state, 6, "08S01");
+        return;
+    }
+    snprintf(msg, len, "shard %s: %.*s", x->t[x->err_target].be->shard, (int)e.msg_len,
+             (const char *)e.msg);
+    *code = e.code;
+    snprintf(state, 6, "%.5s", e.sqlstate);
 }
 
 /* ---- starting ----------------------------------------------------------- */
@@ -1015,6 +1057,7 @@ void exec_start(struct session *s, const struct plan *p, const struct exec_opts 
         t->be = bes[i];
         t->schema = target_schema(s, p, o, i);
         t->begin = o->begin && !(bes[i]->status & PROTO_STATUS_IN_TRANS);
+        t->xa = o->xa;
         t->status = bes[i]->status;
         t->setup_left = (uint16_t)setup_count(s, t);
         int rc = t->setup_left > 0 ? setup_send(s, t)

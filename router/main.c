@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "catalog_poll.h"
+#include "twopc.h"
 #include "config.h"
 #include "registry.h"
 #include "log.h"
@@ -201,6 +202,12 @@ static int run(struct router *r)
             pthread_join(r->workers[i].thread, NULL);
         return 1;
     }
+    /* Recovery of cross-shard transactions an earlier run left prepared
+     * starts with the workers serving (the servers may take a while). */
+    if (r->twopc != NULL && twopc_start(r->twopc) == -1)
+        log_error("cannot start the twopc recovery thread: %s; prepared transactions are not "
+                  "finished until the router restarts",
+                  strerror(errno));
     for (;;) {
         int sig;
         if (sigwait(&set, &sig) != 0)
@@ -229,6 +236,7 @@ static int run(struct router *r)
         pthread_join(r->workers[i].thread, NULL);
         worker_deinit(&r->workers[i]);
     }
+    twopc_stop(r->twopc);
     int rc = 0;
     /* The catalog thread is napping, or inside a catalog call bounded by
      * its timeout; shutdown waits for it a second at most. */
@@ -335,6 +343,10 @@ int main(int argc, char **argv)
         return 1;
     }
     pick_server_version(&r);
+    if (r.cfg->twopc_log[0] != '\0' && (r.twopc = twopc_open(&r, err, sizeof(err))) == NULL) {
+        fprintf(stderr, "shardrouter: %s\n", err);
+        return 1;
+    }
     int rc = run(&r);
     if (rc == -1) {
         /* The catalog thread is stuck in a server wait and may still use the
@@ -346,6 +358,7 @@ int main(int argc, char **argv)
         _exit(0);
     }
     catalog_poll_destroy(r.catalog); /* when run() failed before starting it */
+    twopc_close(r.twopc);
     registry_destroy(r.reg);
     shardmap_put(r.map);
     config_free(r.cfg);

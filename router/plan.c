@@ -529,6 +529,31 @@ int plan_same(struct plan *p, const struct shardmap_keyspace *ks,
     return 0;
 }
 
+int plan_texts(struct plan *p, int n, const char *const *texts, const size_t *lens)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += lens[i];
+    if (plan_same(p, NULL, NULL, n, "", 0) == -1)
+        return -1;
+    if (total > p->text_cap) {
+        char *t = realloc(p->text, total);
+        if (t == NULL)
+            return -1;
+        p->text = t;
+        p->text_cap = total;
+    }
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        memcpy(p->text + off, texts[i], lens[i]);
+        p->targets[i].sql_off = (uint32_t)off;
+        p->targets[i].sql_len = (uint32_t)lens[i];
+        off += lens[i];
+    }
+    p->text_len = total;
+    return 0;
+}
+
 /* Statements the router handles itself. Returns true when c is one. */
 static bool plan_session(struct pw *w)
 {

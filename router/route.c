@@ -22,6 +22,7 @@
 #include "session_int.h"
 #include "sqllex.h"
 #include "stmt.h"
+#include "xa.h"
 
 /* ---- running a plan ------------------------------------------------------- */
 
@@ -33,12 +34,19 @@
 static void run(struct session *s, struct plan *p, enum relay_kind kind, uint8_t com,
                 struct backend *const *use, bool record_set)
 {
-    bool begin = s->tx_open && !record_set;
-    if ((p->flags & PLAN_F_ANY_SHARD) && !(p->flags & PLAN_F_WRITE) && !conns_in_trans(s))
+    /* In a twopc keyspace with autocommit off every statement is in a
+     * transaction, which must begin as an XA branch (the server would open
+     * a plain one by itself). */
+    bool xa = xa_keyspace(s);
+    bool autocommit = (s->status & PROTO_STATUS_AUTOCOMMIT) != 0;
+    bool begin = (s->tx_open || (xa && !autocommit)) && !record_set;
+    if ((p->flags & PLAN_F_ANY_SHARD) && !(p->flags & PLAN_F_WRITE) && !conns_in_trans(s) &&
+        (autocommit || !xa))
         begin = false;
     struct exec_opts o = {.kind = kind,
                           .com = com,
                           .begin = begin,
+                          .xa = xa && begin,
                           .record_set = record_set,
                           .use = use,
                           .insert_id = p->insert_id};
@@ -270,6 +278,13 @@ static bool to_open_conns(struct session *s, const char *sql, size_t len)
 
 void session_after_deadlock(struct session *s)
 {
+    if (xa_open(s)) {
+        log_info("client %s (session %u): deadlock on a shard: rolling the XA transaction back "
+                 "on every branch",
+                 s->peer, s->id);
+        xa_end(s, false, false);
+        return;
+    }
     struct backend *use[PLAN_MAX_TARGETS];
     int n = ready_conns(s, use, true);
     s->tx_open = false;
@@ -298,16 +313,57 @@ void session_run_silent(struct session *s, struct backend *const *use, int n, co
     exec_start(s, p, &o);
 }
 
+static bool plain_statement(const char *sql, size_t len, const char *word);
+
 /* COMMIT / ROLLBACK in a sharded keyspace: to the connections in a
  * transaction, or answered here when the transaction never touched a
  * shard. */
-static void end_transaction(struct session *s, const char *sql, size_t len)
+static void end_transaction(struct session *s, const char *sql, size_t len, bool commit)
 {
+    if (xa_open(s)) {
+        if (!plain_statement(sql, len, commit ? "commit" : "rollback")) {
+            session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                              "in keyspace '%s' (cross_shard_transactions = twopc) a transaction "
+                              "ends with a plain COMMIT or ROLLBACK: AND CHAIN and RELEASE are "
+                              "not supported",
+                              s->ks ? s->ks->name : "?");
+            return;
+        }
+        xa_end(s, commit, true);
+        return;
+    }
     s->tx_open = false;
     if (!to_open_conns(s, sql, len)) {
         s->status &= (uint16_t)~PROTO_STATUS_IN_TRANS;
         session_reply_ok(s, NULL);
     }
+}
+
+/* Is the text (one statement) exactly `word` or `word WORK` (any case,
+ * spaces, an ending ';')? With word "begin", START TRANSACTION also is. */
+static bool plain_statement(const char *sql, size_t len, const char *word)
+{
+    char norm[64];
+    size_t k = 0;
+    bool space = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = sql[i];
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ';') {
+            space = k > 0;
+            continue;
+        }
+        if (k + 2 >= sizeof(norm))
+            return false;
+        if (space)
+            norm[k++] = ' ';
+        space = false;
+        norm[k++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    norm[k] = '\0';
+    char work[32];
+    snprintf(work, sizeof(work), "%s work", word);
+    return strcmp(norm, word) == 0 || strcmp(norm, work) == 0 ||
+           (strcmp(word, "begin") == 0 && strcmp(norm, "start transaction") == 0);
 }
 
 /* SAVEPOINT, ROLLBACK TO, RELEASE SAVEPOINT in a sharded keyspace: to every
@@ -327,6 +383,14 @@ static void savepoint(struct session *s, const char *sql, size_t len)
  * shard; the BEGIN goes there first. */
 static void begin_lazily(struct session *s, const char *sql, size_t len)
 {
+    if (xa_keyspace(s) && !plain_statement(sql, len, "begin")) {
+        session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                          "in keyspace '%s' (cross_shard_transactions = twopc) transactions are "
+                          "XA transactions, which take no characteristics: use BEGIN or START "
+                          "TRANSACTION without READ ONLY, READ WRITE or WITH CONSISTENT SNAPSHOT",
+                          s->ks->name);
+        return;
+    }
     if (len >= sizeof(s->tx_begin)) {
         session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
                           "this BEGIN / START TRANSACTION statement is too long for the router "
@@ -754,6 +818,13 @@ void session_query(struct session *s, const uint8_t *text, size_t len)
     case CLS_BEGIN:
         if (!sharded)
             break;
+        if (xa_open(s)) {
+            session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
+                              "BEGIN inside an open transaction of keyspace '%s' "
+                              "(cross_shard_transactions = twopc): COMMIT or ROLLBACK it first",
+                              s->ks->name);
+            return;
+        }
         /* BEGIN inside a transaction commits it first, on each shard. */
         if (to_open_conns(s, sql, len)) {
             s->tx_open = false;
@@ -764,7 +835,7 @@ void session_query(struct session *s, const uint8_t *text, size_t len)
     case CLS_COMMIT:
     case CLS_ROLLBACK:
         if (sharded || s->tx_open) {
-            end_transaction(s, sql, len);
+            end_transaction(s, sql, len, c->kind == CLS_COMMIT);
             return;
         }
         break;

@@ -28,6 +28,14 @@ int router_map_check(const struct config *cfg, const struct shardmap *map, const
         snprintf(err, errlen, "%s: the shard map has no keyspace", source);
         return -1;
     }
+    for (int k = 0; k < map->nkeyspaces && cfg->twopc_log[0] == '\0'; k++)
+        if (map->keyspaces[k].cross_shard == SHARDMAP_XSHARD_TWOPC) {
+            snprintf(err, errlen,
+                     "%s: keyspace \"%s\" has cross_shard_transactions = \"twopc\", which needs "
+                     "a decision log: set twopc_log in %s (version %llu)",
+                     source, map->keyspaces[k].name, cfg->path, (unsigned long long)map->version);
+            return -1;
+        }
     if (cfg->default_keyspace[0] == '\0')
         return 0;
     const struct shardmap_keyspace *ks = shardmap_keyspace(map, cfg->default_keyspace);

@@ -17,6 +17,7 @@
 #include "proto.h"
 #include "router.h"
 #include "session_int.h"
+#include "xa.h"
 
 void session_format_peer(const struct sockaddr_storage *ss, char *dst, size_t len)
 {
@@ -96,6 +97,7 @@ void session_reap(struct worker *w)
         buf_free(&s->out);
         buf_free(&s->sets);
         exec_free(s);
+        xa_free(s);
         free(s->conns);
         free(s);
     }

@@ -711,11 +711,12 @@ static int load_xshard(struct load_ctx *c, const config_setting_t *g, struct sha
         ks->cross_shard = SHARDMAP_XSHARD_REFUSE;
     else if (strcmp(v, "best_effort") == 0)
         ks->cross_shard = SHARDMAP_XSHARD_BEST_EFFORT;
+    else if (strcmp(v, "twopc") == 0)
+        ks->cross_shard = SHARDMAP_XSHARD_TWOPC;
     else
         return load_fail(c, config_setting_get_member(g, "cross_shard_transactions"),
                          "%s: cross_shard_transactions = \"%s\" is not supported; use "
-                         "\"refuse\" (the default) or \"best_effort\" (\"twopc\" is not "
-                         "implemented yet)",
+                         "\"refuse\" (the default), \"best_effort\" or \"twopc\"",
                          where, v);
     return 0;
 }

@@ -217,7 +217,9 @@ const char *shardmap_hash_name(enum shardmap_hash hash)
 
 const char *shardmap_xshard_name(enum shardmap_xshard x)
 {
-    return x == SHARDMAP_XSHARD_BEST_EFFORT ? "best_effort" : "refuse";
+    return x == SHARDMAP_XSHARD_BEST_EFFORT ? "best_effort"
+           : x == SHARDMAP_XSHARD_TWOPC     ? "twopc"
+                                            : "refuse";
 }
 
 /* A bound as left-justified hex without trailing zero bytes ("" for 0). */

@@ -14,6 +14,10 @@ replicas, free ports picked by tests/testbed.sh) and its own router
   s2   table t sharded on id over 2 shards (one per server), and table big
   s4   table t sharded on id over 4 shards (2 schemas on each server)
   main unsharded (the router's default keyspace)
+  txb  table acct sharded on id over 2 shards (schemas tx_0, tx_1),
+       cross_shard_transactions = best_effort
+  tx2  the same schemas, cross_shard_transactions = twopc (decision log in
+       the bench's log directory)
 and measures, in one run so that the ratios mean something on a shared box:
 
   1. point selects on a sharded keyspace: sysbench oltp_point_select
@@ -43,6 +47,13 @@ and measures, in one run so that the ratios mean something on a shared box:
      are checked); the router's VmRSS is sampled every 0.2 s and VmHWM is
      reset (/proc/PID/clear_refs) before the read. Figure: peak minus RSS
      before the read.
+  4. transactions (one client, BENCH_TX_SECONDS per kind): BEGIN; UPDATE
+     one row; COMMIT (one shard) and BEGIN; UPDATE a row on each shard;
+     COMMIT (two shards), on txb (best_effort: BEGIN/COMMIT per shard) and
+     tx2 (twopc: XA START, END, PREPARE, the fdatasync'd decision, XA
+     COMMIT), interleaved. Figures: median and p95 latency per transaction,
+     the twopc/best_effort ratio, router CPU per transaction; the rows are
+     checked to hold every committed increment.
 
 Writes DIR/sharded.json (DIR: --out, default build/bench) and the logs in
 DIR/sharded/. Exits non-zero if a sysbench run fails or reports errors, if
@@ -64,6 +75,7 @@ Environment:
   BENCH_BIG_ROWS=10000000 rows of the memory test (0 skips it)
   BENCH_BIG_GEN_SECONDS=120  stop generating big rows after this long and
                           use the rows made so far (the count is printed)
+  BENCH_TX_SECONDS=5      seconds per transaction kind and keyspace
   BENCH_SHARDED_BASE_PORT=  base port for the testbed (default: free ports)
   SHARDROUTER_BIN=build/shardrouter  the router binary
 """
@@ -287,6 +299,7 @@ class Bench:
                           ("c0-", 1, "s4_3")]
         self.s2_layout = [("-80", 0, "s2_0"), ("80-", 1, "s2_1")]
         self.sb_layout = [("-80", 0, "sb_0"), ("80-", 1, "sb_1")]
+        self.tx_layout = [("-80", 0, "tx_0"), ("80-", 1, "tx_1")]
         ports = [p0, p1]
         mapconf = """# written by tests/bench/bench_sharded.py
 version = 1;
@@ -298,19 +311,27 @@ keyspaces = (
   { name = "s2"; sharded = true; tables = ( %s );
     shards = ( %s ); },
   { name = "s4"; sharded = true; tables = ( %s );
-    shards = ( %s ); }
+    shards = ( %s ); },
+  { name = "txb"; sharded = true; cross_shard_transactions = "best_effort";
+    tables = ( { name = "acct"; key = "id"; } ); shards = ( %s ); },
+  { name = "tx2"; sharded = true; cross_shard_transactions = "twopc";
+    tables = ( { name = "acct"; key = "id"; } ); shards = ( %s ); }
 );
 """ % (p0, tbl(tables), ", ".join(shard(r, ports[i], sc) for r, i, sc in self.sb_layout),
             tbl(["t", "big"]), ", ".join(shard(r, ports[i], sc) for r, i, sc in self.s2_layout),
-            tbl(["t"]), ", ".join(shard(r, ports[i], sc) for r, i, sc in self.s4_layout))
+            tbl(["t"]), ", ".join(shard(r, ports[i], sc) for r, i, sc in self.s4_layout),
+            ", ".join(shard(r, ports[i], sc) for r, i, sc in self.tx_layout),
+            ", ".join(shard(r, ports[i], sc) for r, i, sc in self.tx_layout))
         with open(os.path.join(self.logs, "shardmap.conf"), "w") as f:
             f.write(mapconf)
         with open(os.path.join(self.logs, "shardrouter.conf"), "w") as f:
             f.write('listen = "127.0.0.1:%d";\nworkers = 2;\nlog_level = "warning";\n'
                     'shardmap = "%s";\ndefault_keyspace = "main";\n'
+                    'twopc_log = "%s";\n'
                     'users = ( { name = "%s"; password = "%s"; } );\n'
                     'backend = { user = "%s"; password = "%s"; };\n'
                     % (self.router_port, os.path.join(self.logs, "shardmap.conf"),
+                       os.path.join(self.logs, "twopc.log"),
                        self.app[0], self.app[1], self.app[0], self.app[1]))
         log = open(os.path.join(self.logs, "router.log"), "w")
         self.router = subprocess.Popen([ROUTER_BIN, "-c", os.path.join(self.logs, "shardrouter.conf")],
@@ -803,6 +824,80 @@ keyspaces = (
         self.res["memory"] = m
 
 
+def tx_keys():
+    """Two ids on each shard of a 2-shard keyspace (xxh3 of the 8-byte
+    big-endian id; the same rule as the router's)."""
+    import struct
+    import xxhash
+    out = {0: [], 1: []}
+    v = 1
+    while min(len(out[0]), len(out[1])) < 2:
+        out[0 if xxhash.xxh3_64_intdigest(struct.pack(">q", v)) < 1 << 63 else 1].append(v)
+        v += 1
+    return out
+
+
+def _transactions(self, secs):
+    say("transactions: one client, %d s per kind, best_effort (txb) and twopc (tx2)" % secs)
+    k = tx_keys()
+    for i in range(2):
+        c = self.admin(i, "tx_%d" % i)
+        c.cursor().execute("CREATE TABLE acct (id INT PRIMARY KEY, bal INT NOT NULL)")
+        c.cursor().execute("INSERT INTO acct VALUES (%d, 0), (%d, 0)" % tuple(k[i][:2]))
+        c.close()
+    kinds = {"one_shard": ["UPDATE acct SET bal = bal + 1 WHERE id = %d" % k[0][0]],
+             "two_shards": ["UPDATE acct SET bal = bal + 1 WHERE id = %d" % k[0][0],
+                            "UPDATE acct SET bal = bal + 1 WHERE id = %d" % k[1][0]]}
+    res = {"seconds": secs, "kinds": {}}
+    done = {0: 0, 1: 0}
+    for kind, stmts in kinds.items():
+        r = {}
+        for ks in ("txb", "tx2", "txb", "tx2"):  # interleaved: two rounds each
+            conn = self.via_router(ks)
+            cur = conn.cursor()
+            lat = []
+            t0 = cpu_ticks(self.router.pid)
+            end = time.time() + secs / 2.0
+            while time.time() < end:
+                a = time.perf_counter()
+                cur.execute("BEGIN")
+                for s in stmts:
+                    cur.execute(s)
+                cur.execute("COMMIT")
+                lat.append((time.perf_counter() - a) * 1000)
+            ticks = cpu_ticks(self.router.pid) - t0
+            conn.close()
+            e = r.setdefault(ks, {"latencies": [], "ticks": 0})
+            e["latencies"] += lat
+            e["ticks"] += ticks
+            done[0] += len(lat)
+            if len(stmts) == 2:
+                done[1] += len(lat)
+        out = {}
+        for ks, e in r.items():
+            lat = e.pop("latencies")
+            out[ks] = {"transactions": len(lat), "median_ms": round(statistics.median(lat), 3),
+                       "p95_ms": round(pct(lat, 95), 3),
+                       "router_cpu_us_per_tx": round(e["ticks"] * 1e6 / CLK_TCK / len(lat), 1)}
+        out["twopc/best_effort_median"] = round(out["tx2"]["median_ms"] / out["txb"]["median_ms"], 2)
+        res["kinds"][kind] = out
+    # every committed transaction is on the shards: the first id of each
+    # shard got +1 per transaction (shard 1's only from two-shard ones)
+    for i in range(2):
+        c = self.admin(i, "tx_%d" % i)
+        cur = c.cursor()
+        cur.execute("SELECT bal FROM acct WHERE id = %d" % k[i][0])
+        got = cur.fetchone()[0]
+        c.close()
+        if got != done[i]:
+            self.fail("transactions: shard %d holds %d increments, %d transactions committed"
+                      % (i, got, done[i]), router_problem=True)
+    self.res["transactions"] = res
+
+
+Bench.transactions = _transactions
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=os.path.join(REPO, "build", "bench"))
@@ -840,7 +935,8 @@ def main():
                          "nproc": os.cpu_count(), "clk_tck": CLK_TCK, "testbed": TB_DIR,
                          "router_workers": 2}
         b.start_testbed(base_port)
-        schemas = {0: ["main", "sb_0", "s2_0", "s4_0", "s4_2"], 1: ["sb_1", "s2_1", "s4_1", "s4_3"]}
+        schemas = {0: ["main", "sb_0", "s2_0", "s4_0", "s4_2", "tx_0"],
+                   1: ["sb_1", "s2_1", "s4_1", "s4_3", "tx_1"]}
         for i, names in schemas.items():
             c = b.admin(i)
             for n in names:
@@ -857,6 +953,10 @@ def main():
         b.fill_scatter(b.scatter_rows)
         b.scatter(runs, scatter_s)
         b.res["scatter"]["elapsed_s"] = round(time.time() - t0, 1)
+
+        t0 = time.time()
+        b.transactions(env_int("BENCH_TX_SECONDS", 5, 1))
+        b.res["transactions"]["elapsed_s"] = round(time.time() - t0, 1)
 
         if big > 0:
             t0 = time.time()

@@ -236,6 +236,17 @@ def sharded_lines(sh):
           "at the same time, e.g. on a busy 2-core box; other procs: CPU of processes outside the bench, "
           "in %% of all cores; s4 has 2 shards on each server)"
           % sc["target_ratio"])
+    tx = sh.get("transactions")
+    if tx:
+        p("  transactions, one client, %s s per kind (BEGIN; UPDATE on each shard touched; COMMIT):"
+          % tx["seconds"])
+        for kind, k in tx["kinds"].items():
+            p("    %-10s best_effort median %s ms (p95 %s), %s us router CPU/tx;  twopc median %s ms "
+              "(p95 %s), %s us router CPU/tx  -> twopc/best_effort %s"
+              % (kind.replace("_", " "), fmt(k["txb"]["median_ms"], ".3f"), fmt(k["txb"]["p95_ms"], ".3f"),
+                 fmt(k["txb"]["router_cpu_us_per_tx"], ".1f"), fmt(k["tx2"]["median_ms"], ".3f"),
+                 fmt(k["tx2"]["p95_ms"], ".3f"), fmt(k["tx2"]["router_cpu_us_per_tx"], ".1f"),
+                 fmt(k["twopc/best_effort_median"], ".2f")))
     m = sh.get("memory")
     if m:
         p("  memory bound: %s through the router, %d rows (%s per shard%s), streamed by %s:"

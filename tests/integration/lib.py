@@ -84,6 +84,24 @@ def wait_replica(shard=0, timeout=20):
         raise AssertionError("replica of shard %d did not reach %s" % (shard, pos))
 
 
+def shard_of2(v):
+    """Shard (0 or 1) of integer key v in a keyspace of two halves ("-80",
+    "80-"): xxh3 of its 8-byte big-endian value, computed here
+    independently of the router."""
+    import xxhash
+    return 0 if xxhash.xxh3_64_intdigest(struct.pack(">q", v)) < 1 << 63 else 1
+
+
+def keys_on_two_shards(n):
+    """{0: [...], 1: [...]}: the first n (at least) small keys of each half."""
+    out = {0: [], 1: []}
+    v = 1
+    while min(len(out[0]), len(out[1])) < n:
+        out[shard_of2(v)].append(v)
+        v += 1
+    return out
+
+
 def free_port():
     s = socket.socket()
     s.bind((HOST, 0))
@@ -149,10 +167,12 @@ class Router:
             f.write("\n".join(lines) + "\n")
         self.log_path = os.path.join(self.dir, "router.log")
         self.proc = None
+        self.env = None  # the router's environment (None: the test's)
 
     def start(self, wait=True):
         self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen([BIN, "-c", self.conf_path], stdout=self.logf, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([BIN, "-c", self.conf_path], stdout=self.logf, stderr=subprocess.STDOUT,
+                                     env=self.env)
         if wait:
             deadline = time.time() + 10
             while time.time() < deadline:

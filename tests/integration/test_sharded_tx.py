@@ -16,22 +16,7 @@ SCHEMAS = ("tx_s0", "tx_s1")
 SHARDCTL = os.path.join(REPO, "build", "shardctl")
 
 
-def shard_of(v):
-    """Shard index of integer key v: xxh3 of its 8-byte big-endian value."""
-    return 0 if xxhash.xxh3_64_intdigest(struct.pack(">q", v)) < 1 << 63 else 1
-
-
-def keys():
-    """Two keys on shard 0 and two on shard 1."""
-    out = {0: [], 1: []}
-    v = 1
-    while min(len(out[0]), len(out[1])) < 2:
-        out[shard_of(v)].append(v)
-        v += 1
-    return out
-
-
-K = keys()
+K = keys_on_two_shards(2)
 
 
 def map_text(mode):

@@ -690,10 +690,15 @@ static void test_cross_shard_transactions(void **state)
     shardmap_put(map);
     round_trip(text);
     snprintf(text, sizeof(text), "%s  cross_shard_transactions = \"twopc\";\n%s", head, tail);
+    map = load_ok(text);
+    assert_int_equal(map->keyspaces[0].cross_shard, SHARDMAP_XSHARD_TWOPC);
+    shardmap_put(map);
+    round_trip(text);
+    snprintf(text, sizeof(text), "%s  cross_shard_transactions = \"xa\";\n%s", head, tail);
     expect_error(text,
-                 "t.conf:4: keyspace \"a\": cross_shard_transactions = \"twopc\" is not "
+                 "t.conf:4: keyspace \"a\": cross_shard_transactions = \"xa\" is not "
                  "supported",
-                 "\"best_effort\"", NULL);
+                 "\"best_effort\" or \"twopc\"", NULL);
     expect_error("version = 1;\nkeyspaces = ( { name = \"m\";\n"
                  "  cross_shard_transactions = \"best_effort\";\n"
                  "  shards = ( { primary = \"h:1\"; schema = \"m\"; } ); } );\n",
