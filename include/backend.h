@@ -39,6 +39,10 @@ struct backend_params {
     bool found_rows;    /* CLIENT_FOUND_ROWS, per client */
     bool multi_statements;
     bool local_infile;
+    /* a replica of the shard (reads only), with its health table index;
+     * NULL: the primary */
+    const struct shardmap_addr *replica;
+    int health_idx;
 };
 
 struct backend {
@@ -51,7 +55,8 @@ struct backend {
     uint64_t deadline_ms;
     int timeout_ms;
     struct list tnode; /* on w->connecting while connecting */
-    char shard[160];   /* shard name, for messages */
+    char shard[160];   /* shard name, for messages (" (replica)" appended for replicas) */
+    uint8_t shard_len; /* the length of the name alone */
     char addr[300];    /* "host:port" of the server */
     uint32_t caps;     /* capabilities in effect with the server */
     uint32_t ext_caps; /* MariaDB extended capabilities in effect (RELAY_EXT_*) */
@@ -61,6 +66,12 @@ struct backend {
     uint16_t status;         /* server status flags after its last answer */
     uint32_t replayed;       /* the owner's replayable SET statements applied so far */
     unsigned xa_branch;      /* its branch in the owner's XA transaction (xa.c), 0: none */
+    bool replica;            /* to a replica of the shard: plain reads only */
+    int health_idx;          /* its server in the health table (replicas), -1 */
+    bool busy;               /* counted in w->outstanding[health_idx] until idle */
+    bool mariadb;            /* the server is MariaDB (else MySQL) */
+    bool gtid_tracking;      /* primaries: the server reports GTIDs in OK packets (rw.h) */
+    char synced[128];        /* replicas: a GTID the server is known to have applied */
     struct buf in;           /* bytes received, not yet relayed */
     struct buf out;          /* bytes to send that did not fit in the socket */
     bool rd_ready;
@@ -72,7 +83,7 @@ struct backend {
 };
 
 /*
- * Start connecting to shard's primary for owner. Returns the backend in
+ * Start connecting to shard's primary (or to p->replica) for owner. Returns the backend in
  * BACKEND_ST_CONNECTING, and the owner hears later through
  * session_backend_connected() or session_backend_failed(). When the
  * connection finished at once, the backend comes back READY or DEAD and

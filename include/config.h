@@ -16,9 +16,21 @@
 #include "auth.h"
 #include "catalog.h"
 
+/* consistency: where a session's plain reads go (see shardrouter.conf(5)) */
+enum consistency {
+    CONSISTENCY_EVENTUAL, /* any usable replica */
+    CONSISTENCY_SESSION,  /* a replica that has applied the session's writes */
+    CONSISTENCY_PRIMARY,  /* the primary */
+};
+
+/* "eventual" | "session" | "primary": 0 with *c set, or -1. */
+int config_consistency(const char *name, size_t len, enum consistency *c);
+const char *config_consistency_name(enum consistency c);
+
 struct config_user {
     char *name;
     bool empty_password;
+    enum consistency consistency;  /* the config default unless the user sets one */
     uint8_t stage2[AUTH_SHA1_LEN]; /* SHA1(SHA1(password)) */
 };
 
@@ -40,7 +52,14 @@ struct config {
     int sequence_block;    /* ids a worker reserves from a sequence at a time */
     char *twopc_log;       /* resolved against dir; "" = no twopc keyspaces allowed */
     int twopc_recovery_ms; /* between recovery passes over the servers */
-    char *server_version;  /* "" = learn from the first backend */
+    char *consistency_name;
+    enum consistency consistency;
+    int consistency_wait_ms;     /* session consistency: longest wait on a replica */
+    int max_replica_lag_ms;      /* a replica further behind is out of rotation */
+    char *replica_fallback_name; /* "primary" | "fail" */
+    bool replica_fallback_fail;  /* no usable replica: refuse the read (else primary) */
+    int monitor_interval_ms;
+    char *server_version; /* "" = learn from the first backend */
     char *default_keyspace;
     char *log_level;
     char *shardmap; /* resolved against dir; "" when only a catalog is used */

@@ -42,12 +42,29 @@ struct backend;
 struct backend *conns_get(struct session *s, const struct shardmap_shard *shard, const char *schema,
                           struct backend *const *taken, int ntaken);
 
+/* As conns_get, on replica (an entry of shard->replicas, health table
+ * index hidx) when not NULL. */
+struct backend *conns_get_at(struct session *s, const struct shardmap_shard *shard,
+                             const struct shardmap_addr *replica, int hidx, const char *schema,
+                             struct backend *const *taken, int ntaken);
+
+/* The replica of shard a plain read of the session should use now: the
+ * usable one (see health.h) with the fewest statements of this worker in
+ * flight, taking turns among equals; its health index in *hidx. NULL:
+ * none is usable (the read goes to the primary, or is refused with
+ * replica_fallback = fail). */
+const struct shardmap_addr *conns_pick_replica(struct session *s,
+                                               const struct shardmap_shard *shard, int *hidx);
+
+/* Is addr one of shard's replicas? */
+bool conns_replica_of(const char *addr, const struct shardmap_shard *shard);
+
 /* Is addr ("host:port", as backend.addr) the primary of shard? Compares
  * without formatting (it runs per statement). */
 bool conns_addr_is(const char *addr, const struct shardmap_shard *shard);
 
-/* Is connection be on shard's primary and, unless it has no database, in
- * the shard's schema? */
+/* Is connection be on shard's primary (or, for a replica connection, one
+ * of its replicas) and, unless it has no database, in the shard's schema? */
 bool conns_on_shard(const struct backend *be, const struct shardmap_shard *shard);
 
 /* Forget and release one connection / all of them. */
@@ -99,6 +116,9 @@ struct exec_opts {
     /* The insert id the client's OK carries (generated keys), 0: the
      * servers' own. */
     uint64_t insert_id;
+    /* A plain read outside a transaction: each target may go to a usable
+     * replica of its shard (see conns_pick_replica). */
+    bool replica;
     /* The session's transaction begins as an XA branch (twopc keyspaces):
      * XA START instead of the BEGIN text. */
     bool xa;
@@ -113,6 +133,10 @@ enum exec_result { EXEC_R_OK, EXEC_R_ERR, EXEC_R_LOST };
 
 /* The targets' connections and results (at most max); their number. */
 int exec_results(const struct session *s, struct backend **be, enum exec_result *res, int max);
+
+/* Silent execs: the first column of target i's first row (text), false
+ * when it sent none. */
+bool exec_target_value(const struct session *s, int i, char *dst, size_t len);
 
 /* The first error a target answered: "shard <name>: <message>" into msg,
  * its code and SQLSTATE (6 bytes). */

@@ -15,10 +15,12 @@ void log_set_level(const char *name);
 #define LOG_THREAD_MAIN (-1)
 #define LOG_THREAD_CATALOG (-2)
 #define LOG_THREAD_TWOPC (-3)
+#define LOG_THREAD_MONITOR (-4)
 
 /* Worker index shown in each line of the calling thread ("[wN]"), or
  * LOG_THREAD_MAIN ("[main]", the default) LOG_THREAD_CATALOG
- * ("[catalog]") or LOG_THREAD_TWOPC ("[twopc]"). */
+ * ("[catalog]"), LOG_THREAD_TWOPC ("[twopc]") or LOG_THREAD_MONITOR
+ * ("[monitor]"). */
 void log_set_worker(int id);
 
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -80,6 +80,10 @@ enum plan_merge_kind {
     (1u << 7) /* a sharded keyspace's statement any one shard answers alike (no table, reference   \
                  tables only, an empty pin): the target is env->prefer_shard when given */
 
+#define PLAN_F_REPLICA_OK                                                                          \
+    (1u << 9) /* a plain read (set by the router, not the planner): outside a transaction a        \
+                 replica may serve it */
+
 /* One sort key of a SORTED/GROUPED merge: column index in the targets' rows.
  * When weight >= 0, compare that (extra) column's bytes (a WEIGHT_STRING()
  * the planner added) instead of the value: that is how string collations

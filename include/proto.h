@@ -92,6 +92,7 @@ enum proto_com {
 #define PROTO_ER_LOCK_WAIT_TIMEOUT 1205        /* HY000 (a server's) */
 #define PROTO_ER_XA_RBDEADLOCK 1614            /* XA102 (a server's, at XA END/PREPARE) */
 #define PROTO_ER_ERROR_DURING_COMMIT 1180      /* HY000 a twopc COMMIT rolled back */
+#define PROTO_ER_WRONG_VALUE_FOR_VAR 1231      /* 42000 SET shardrouter_consistency = ? */
 #define PROTO_ER_OUT_OF_RESOURCES 1041         /* HY000 */
 /* For a backend that cannot be reached or is lost mid-query the router uses
  * server error numbers: client libraries rewrite codes of the client range
@@ -243,6 +244,12 @@ int proto_write_ok(struct buf *out, uint8_t seq, uint32_t caps, const struct pro
  * (SESSION_TRACK_SCHEMA), for proto_ok.state. Returns its length, or 0 if
  * it does not fit in cap. */
 size_t proto_state_schema(uint8_t *dst, size_t cap, const char *name);
+
+/* The GTID of the transaction an OK packet's session state reports
+ * (proto_ok.state): MariaDB's tracked system variable last_gtid, or
+ * MySQL's SESSION_TRACK_GTIDS. Copied NUL-terminated into dst; its length,
+ * 0 when there is none (or it does not fit). */
+size_t proto_state_gtid(const uint8_t *state, size_t len, char *dst, size_t cap);
 
 /* A classic EOF packet: 0xfe, warnings, status (5 bytes payload). */
 int proto_parse_eof(const uint8_t *p, size_t len, uint16_t *warnings, uint16_t *status);

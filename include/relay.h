@@ -85,6 +85,8 @@ struct relay {
      * backend reported (the shard's schema name). */
     const char *track_schema;
     const char *why; /* reason of a RELAY_ERROR */
+    /* The GTID an OK's session state reported (read-your-writes), "" if none */
+    char gtid[128];
 };
 
 /*

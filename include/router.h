@@ -26,6 +26,7 @@ struct worker;
 struct registry;
 struct catalog_poll;
 struct twopc;
+struct health;
 
 struct router {
     struct config *cfg;
@@ -41,6 +42,7 @@ struct router {
     struct registry *reg;         /* client connection id -> server thread, for KILL */
     struct catalog_poll *catalog; /* the catalog thread; NULL without `catalog` */
     struct twopc *twopc;          /* decision log and recovery; NULL without twopc_log */
+    struct health *health;        /* server health and lag (the monitor thread) */
     char server_version[128];
     time_t started;
 };

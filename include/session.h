@@ -29,6 +29,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "config.h"
 #include "list.h"
 #include "relay.h"
 #include "shardmap.h"
@@ -37,6 +38,7 @@
 struct backend;
 struct exec;
 struct xa;
+struct rw;
 
 enum session_state {
     SESSION_ST_HANDSHAKE,   /* greeting sent, awaiting the response; on w->handshaking */
@@ -77,24 +79,30 @@ struct session {
     uint16_t nconns, conns_cap;
     struct buf sets; /* SET statements every connection runs: u32 length + text each */
     uint32_t nsets;
-    bool tx_open; /* BEGIN in a sharded keyspace, sent to a shard at first use */
+    bool tx_open;      /* BEGIN in a sharded keyspace (or START TRANSACTION READ ONLY with
+                          replicas), sent to a shard at first use */
+    bool tx_read_only; /* that BEGIN was START TRANSACTION READ ONLY */
     /* ids taken from a sequence for the command that waits for its
      * connections (it runs again, with the same ids) */
     uint64_t last_insert_id; /* the first key a sequence gave this session's last INSERT */
     const void *seq_held_table;
     uint64_t seq_held_first;
     uint32_t seq_held;
-    char tx_begin[128];     /* that BEGIN statement */
-    struct xa *xa;          /* twopc keyspaces: the XA transaction (xa.c), once used */
-    struct exec *ex;        /* the statement on several shards, or with setup (exec.c) */
-    struct backend *be;     /* the connection the relay serves the current statement from */
-    struct backend *reg_be; /* the connection recorded for KILL */
-    bool dirty;             /* the backend connection may hold session state */
-    bool be_stale;          /* a newer map left connections unused: drop them once clean */
-    uint16_t status;        /* server status after the last command */
-    size_t cmd_wire;        /* bytes of the command being served, at the head of in */
-    uint8_t cmd_seq;        /* sequence id of the first response packet: the number of
-                               packets the command took (1 unless it was split) */
+    char tx_begin[128];           /* that BEGIN statement */
+    struct xa *xa;                /* twopc keyspaces: the XA transaction (xa.c), once used */
+    enum consistency consistency; /* where plain reads go (the user's, or SET by the session) */
+    struct rw *rw;                /* read-your-writes state (rw.c), once used */
+    struct exec *ex;              /* the statement on several shards, or with setup (exec.c) */
+    struct backend *be;           /* the connection the relay serves the current statement from */
+    struct backend *reg_be;       /* the connection recorded for KILL */
+    bool dirty;                   /* the backend connection may hold session state */
+    bool pinned;     /* ... that a read elsewhere would miss (temporary tables, variables set in
+                        statements, locks, PREPARE, what is not understood): no replica reads */
+    bool be_stale;   /* a newer map left connections unused: drop them once clean */
+    uint16_t status; /* server status after the last command */
+    size_t cmd_wire; /* bytes of the command being served, at the head of in */
+    uint8_t cmd_seq; /* sequence id of the first response packet: the number of
+                        packets the command took (1 unless it was split) */
     struct relay relay;
 };
 

@@ -80,8 +80,9 @@ struct shardmap {
     enum shardmap_hash hash;
     struct shardmap_keyspace *keyspaces;
     int nkeyspaces;
-    char *source; /* file name it was loaded from (or a label) */
-    int refcount; /* atomic; use shardmap_get/put */
+    char *source;      /* file name it was loaded from (or a label) */
+    int refcount;      /* atomic; use shardmap_get/put */
+    bool has_replicas; /* some shard lists replicas */
 };
 
 /*

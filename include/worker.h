@@ -63,6 +63,10 @@ struct worker {
      * the first of them per new version takes the router's lock. */
     struct shardmap *map;
     uint64_t map_gen;
+    /* statements in flight on each replica (health table index), for
+     * picking the least busy one; and a turn counter for ties */
+    int *outstanding;
+    unsigned turn;
 };
 
 /* Create the epoll instance, the listening socket and the wake eventfd.

@@ -77,8 +77,12 @@ struct backend *backend_connect(struct worker *w, struct session *owner,
     be->timeout_ms = p->connect_timeout_ms;
     be->multi_statements = p->multi_statements;
     list_init(&be->tnode);
-    snprintf(be->shard, sizeof(be->shard), "%s", shard->name);
-    snprintf(be->addr, sizeof(be->addr), "%s:%d", shard->primary.host, shard->primary.port);
+    const struct shardmap_addr *at = p->replica ? p->replica : &shard->primary;
+    be->replica = p->replica != NULL;
+    be->health_idx = p->replica ? p->health_idx : -1;
+    snprintf(be->shard, sizeof(be->shard), "%s%s", shard->name, be->replica ? " (replica)" : "");
+    be->shard_len = (uint8_t)(strlen(shard->name) < 140 ? strlen(shard->name) : 140);
+    snprintf(be->addr, sizeof(be->addr), "%s:%d", at->host, at->port);
     snprintf(be->schema, sizeof(be->schema), "%s", p->schema ? p->schema : "");
 
     be->mysql = mysql_init(NULL);
@@ -107,9 +111,9 @@ struct backend *backend_connect(struct worker *w, struct session *owner,
     MYSQL *ret = NULL;
     be->deadline_ms = w->now_ms + (uint64_t)p->connect_timeout_ms;
     list_add_tail(&w->connecting, &be->tnode);
-    int status = mysql_real_connect_start(&ret, m, shard->primary.host, p->user, p->password,
-                                          be->schema[0] ? be->schema : NULL,
-                                          (unsigned)shard->primary.port, NULL, flags);
+    int status = mysql_real_connect_start(&ret, m, at->host, p->user, p->password,
+                                          be->schema[0] ? be->schema : NULL, (unsigned)at->port,
+                                          NULL, flags);
     if (status == 0) {
         finish_connect(be, ret);
         return be;
@@ -163,6 +167,7 @@ static void finish_connect(struct backend *be, MYSQL *ret)
         return;
     }
     be->caps = caps;
+    be->mariadb = !(m->server_capabilities & 1);
     be->thread_id = mysql_thread_id(m);
     be->pl.fd = (int)mysql_get_socket(m);
     /* libmariadb puts the socket back into blocking mode when the connect
@@ -272,6 +277,10 @@ ssize_t backend_read(struct backend *be, size_t want)
 
 void backend_idle(struct backend *be)
 {
+    if (be->busy) {
+        be->w->outstanding[be->health_idx]--;
+        be->busy = false;
+    }
     buf_shrink(&be->in, 4 * READ_CHUNK_MIN);
     be->read_chunk = READ_CHUNK_MIN;
 }
@@ -321,6 +330,10 @@ void backend_release(struct backend *be)
     if (be == NULL)
         return;
     list_del(&be->tnode);
+    if (be->busy) {
+        be->w->outstanding[be->health_idx]--;
+        be->busy = false;
+    }
     be->st = BACKEND_ST_DEAD;
     be->owner = NULL;
     list_add_tail(&be->w->dead_backends, &be->tnode);

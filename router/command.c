@@ -14,11 +14,13 @@
 #include "plan.h"
 #include "registry.h"
 #include "router.h"
+#include "rw.h"
 #include "session_int.h"
 #include "stmt.h"
 
 void session_command_done_local(struct session *s)
 {
+    rw_command_done(s);
     buf_consume(&s->in, s->cmd_wire);
     s->cmd_wire = 0;
     s->st = SESSION_ST_IDLE;
@@ -250,7 +252,11 @@ static void reset_connection(struct session *s)
     conns_forget_sets(s);
     s->tx_open = false;
     s->dirty = false;
+    s->pinned = false;
     s->status = PROTO_STATUS_AUTOCOMMIT;
+    const struct config_user *u = config_user(s->w->router->cfg, s->user, strlen(s->user));
+    if (u != NULL)
+        s->consistency = u->consistency; /* SET shardrouter_consistency goes too */
     session_reply_ok(s, NULL);
 }
 

@@ -42,6 +42,11 @@ static const struct cfg_key cfg_keys[] = {
     {"sequence_block", CFG_INT, OFF(sequence_block), "1000", 1, 1000000, false},
     {"twopc_log", CFG_STR, OFF(twopc_log), "", 0, 0, false},
     {"twopc_recovery_ms", CFG_INT, OFF(twopc_recovery_ms), "5000", 100, 3600000, false},
+    {"consistency", CFG_STR, OFF(consistency_name), "session", 0, 0, false},
+    {"consistency_wait_ms", CFG_INT, OFF(consistency_wait_ms), "1000", 0, 60000, false},
+    {"max_replica_lag_ms", CFG_INT, OFF(max_replica_lag_ms), "2000", 0, 86400000, false},
+    {"replica_fallback", CFG_STR, OFF(replica_fallback_name), "primary", 0, 0, false},
+    {"monitor_interval_ms", CFG_INT, OFF(monitor_interval_ms), "1000", 100, 3600000, false},
     {"server_version", CFG_STR, OFF(server_version), "", 0, 0, false},
     {"default_keyspace", CFG_STR, OFF(default_keyspace), "", 0, 0, false},
     {"log_level", CFG_STR, OFF(log_level), "info", 0, 0, false},
@@ -70,6 +75,24 @@ static const char *type_name(enum cfg_type t)
         return "boolean";
     }
     return "?";
+}
+
+int config_consistency(const char *name, size_t len, enum consistency *c)
+{
+    static const char *const names[] = {"eventual", "session", "primary"};
+    for (int i = 0; i < 3; i++)
+        if (strlen(names[i]) == len && strncasecmp(name, names[i], len) == 0) {
+            *c = (enum consistency)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *config_consistency_name(enum consistency c)
+{
+    return c == CONSISTENCY_EVENTUAL  ? "eventual"
+           : c == CONSISTENCY_SESSION ? "session"
+                                      : "primary";
 }
 
 void config_print_keys(void)
@@ -206,18 +229,19 @@ static int read_users(struct config *cfg, config_setting_t *list, const char *fi
                    "users[%d] must be a group { name = ...; password = ...; }", i);
             return -1;
         }
-        const char *name = NULL, *pw = NULL, *hash = NULL;
+        const char *name = NULL, *pw = NULL, *hash = NULL, *cons = NULL;
         for (int j = 0; j < config_setting_length(u); j++) {
             config_setting_t *f = config_setting_get_elem(u, (unsigned)j);
             const char *fn = config_setting_name(f);
             const char **dst = strcmp(fn, "name") == 0            ? &name
                                : strcmp(fn, "password") == 0      ? &pw
                                : strcmp(fn, "password_hash") == 0 ? &hash
+                               : strcmp(fn, "consistency") == 0   ? &cons
                                                                   : NULL;
             if (dst == NULL) {
                 seterr(err, errlen, file, config_setting_source_line(f),
-                       "unknown setting '%s' in users[%d]; expected name, password or "
-                       "password_hash",
+                       "unknown setting '%s' in users[%d]; expected name, password, "
+                       "password_hash or consistency",
                        fn, i);
                 return -1;
             }
@@ -242,6 +266,14 @@ static int read_users(struct config *cfg, config_setting_t *list, const char *fi
             return -1;
         }
         struct config_user *cu = &cfg->users[cfg->nusers];
+        cu->consistency = (enum consistency) - 1; /* the default, resolved after the keys */
+        if (cons != NULL && config_consistency(cons, strlen(cons), &cu->consistency) == -1) {
+            seterr(err, errlen, file, uline,
+                   "user '%s': consistency is \"%s\"; expected \"eventual\", \"session\" or "
+                   "\"primary\"",
+                   name, cons);
+            return -1;
+        }
         if (hash != NULL) {
             if (auth_parse_native_hash(hash, cu->stage2) == -1) {
                 seterr(err, errlen, file, uline,
@@ -398,6 +430,26 @@ static int validate(struct config *cfg, config_t *lc, const char *file, char *er
         free(*paths[i]);
         *paths[i] = full;
     }
+    if (config_consistency(cfg->consistency_name, strlen(cfg->consistency_name),
+                           &cfg->consistency) == -1) {
+        s = config_lookup(lc, "consistency");
+        seterr(err, errlen, file, s ? config_setting_source_line(s) : 0,
+               "'consistency' is \"%s\"; expected \"eventual\", \"session\" or \"primary\"",
+               cfg->consistency_name);
+        return -1;
+    }
+    for (int i = 0; i < cfg->nusers; i++)
+        if ((int)cfg->users[i].consistency == -1)
+            cfg->users[i].consistency = cfg->consistency;
+    if (strcasecmp(cfg->replica_fallback_name, "primary") != 0 &&
+        strcasecmp(cfg->replica_fallback_name, "fail") != 0) {
+        s = config_lookup(lc, "replica_fallback");
+        seterr(err, errlen, file, s ? config_setting_source_line(s) : 0,
+               "'replica_fallback' is \"%s\"; expected \"primary\" or \"fail\"",
+               cfg->replica_fallback_name);
+        return -1;
+    }
+    cfg->replica_fallback_fail = strcasecmp(cfg->replica_fallback_name, "fail") == 0;
     if (cfg->workers == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         cfg->workers = n > 0 ? (int)(n > 256 ? 256 : n) : 1;

@@ -6,6 +6,7 @@
 
 #include "backend.h"
 #include "exec.h"
+#include "health.h"
 #include "registry.h"
 #include "router.h"
 #include "session_int.h"
@@ -29,21 +30,69 @@ bool conns_addr_is(const char *addr, const struct shardmap_shard *shard)
     return *end == '\0' && port == shard->primary.port;
 }
 
-bool conns_on_shard(const struct backend *be, const struct shardmap_shard *shard)
+static bool addr_is(const char *addr, const struct shardmap_addr *a)
 {
-    return conns_addr_is(be->addr, shard) &&
-           (be->schema[0] == '\0' || strcmp(be->schema, shard->schema) == 0);
+    size_t n = strlen(a->host);
+    if (strncmp(addr, a->host, n) != 0 || addr[n] != ':')
+        return false;
+    char *end;
+    long port = strtol(addr + n + 1, &end, 10);
+    return *end == '\0' && port == a->port;
 }
 
-/* A connection to shard's server not taken by this statement, preferring
- * one whose schema is already the one wanted. */
+bool conns_replica_of(const char *addr, const struct shardmap_shard *shard)
+{
+    for (int i = 0; i < shard->nreplicas; i++)
+        if (addr_is(addr, &shard->replicas[i]))
+            return true;
+    return false;
+}
+
+bool conns_on_shard(const struct backend *be, const struct shardmap_shard *shard)
+{
+    bool at = be->replica ? conns_replica_of(be->addr, shard) : conns_addr_is(be->addr, shard);
+    return at && (be->schema[0] == '\0' || strcmp(be->schema, shard->schema) == 0);
+}
+
+const struct shardmap_addr *conns_pick_replica(struct session *s,
+                                               const struct shardmap_shard *shard, int *hidx)
+{
+    struct router *r = s->w->router;
+    const struct shardmap_addr *best = NULL;
+    int best_load = 0, best_idx = -1, nbest = 0;
+    for (int i = 0; i < shard->nreplicas && r->health != NULL; i++) {
+        int idx = health_index(r->health, &shard->replicas[i]);
+        if (idx < 0 || !health_replica_usable(r->health, idx, r->cfg->max_replica_lag_ms))
+            continue;
+        int load = s->w->outstanding[idx];
+        if (best == NULL || load < best_load) {
+            best = &shard->replicas[i];
+            best_load = load;
+            best_idx = idx;
+            nbest = 1;
+        } else if (load == best_load && s->w->turn % (unsigned)++nbest == 0) {
+            /* ties: each of the equals in turn */
+            best = &shard->replicas[i];
+            best_idx = idx;
+        }
+    }
+    s->w->turn++;
+    *hidx = best_idx;
+    return best;
+}
+
+/* A connection to shard's server (its primary, or replica) not taken by
+ * this statement, preferring one whose schema is already the one wanted. */
 static struct backend *find(const struct session *s, const struct shardmap_shard *shard,
-                            const char *schema, struct backend *const *taken, int ntaken)
+                            const struct shardmap_addr *replica, const char *schema,
+                            struct backend *const *taken, int ntaken)
 {
     struct backend *any = NULL;
     for (int i = 0; i < s->nconns; i++) {
         struct backend *be = s->conns[i];
-        if (!conns_addr_is(be->addr, shard) || is_taken(be, taken, ntaken))
+        bool at = replica ? be->replica && addr_is(be->addr, replica)
+                          : !be->replica && conns_addr_is(be->addr, shard);
+        if (!at || is_taken(be, taken, ntaken))
             continue;
         if (strcmp(be->schema, schema) == 0)
             return be;
@@ -56,8 +105,15 @@ static struct backend *find(const struct session *s, const struct shardmap_shard
 struct backend *conns_get(struct session *s, const struct shardmap_shard *shard, const char *schema,
                           struct backend *const *taken, int ntaken)
 {
+    return conns_get_at(s, shard, NULL, -1, schema, taken, ntaken);
+}
+
+struct backend *conns_get_at(struct session *s, const struct shardmap_shard *shard,
+                             const struct shardmap_addr *replica, int hidx, const char *schema,
+                             struct backend *const *taken, int ntaken)
+{
     struct router *r = s->w->router;
-    struct backend *be = find(s, shard, schema, taken, ntaken);
+    struct backend *be = find(s, shard, replica, schema, taken, ntaken);
     if (be != NULL)
         return be;
     if (s->nconns == s->conns_cap) {
@@ -77,6 +133,8 @@ struct backend *conns_get(struct session *s, const struct shardmap_shard *shard,
         .found_rows = (s->caps & PROTO_CAP_FOUND_ROWS) != 0,
         .multi_statements = s->multi_statements,
         .local_infile = r->cfg->allow_local_infile,
+        .replica = replica,
+        .health_idx = hidx,
     };
     be = backend_connect(s->w, s, shard, &bp);
     if (be == NULL || be->st == BACKEND_ST_DEAD)
@@ -109,6 +167,7 @@ void conns_drop_all(struct session *s)
         conns_drop(s, s->conns[s->nconns - 1]);
     s->be = NULL;
     s->dirty = false;
+    s->pinned = false;
 }
 
 bool conns_in_trans(const struct session *s)

@@ -14,6 +14,8 @@
 #include "registry.h"
 #include "router.h"
 #include "session_int.h"
+#include "health.h"
+#include "rw.h"
 #include "twopc.h"
 #include "xa.h"
 
@@ -41,6 +43,9 @@ struct exec_target {
     uint16_t status, warnings;
     uint64_t affected, insert_id;
     bool ok, err, rows;
+    bool track;     /* a setup command makes the server report GTIDs (rw.h) */
+    char value[32]; /* silent: the first column of the first row */
+    bool has_value;
 };
 
 struct exec {
@@ -175,6 +180,12 @@ static int send_cmd(struct backend *be, uint8_t com, const char *payload, size_t
 
 /* ---- setup commands ----------------------------------------------------- */
 
+static bool needs_track(const struct session *s, const struct backend *be)
+{
+    char sql[200];
+    return rw_track_sql(s, be, sql, sizeof(sql)) > 0;
+}
+
 /* How many setup commands target t needs: COM_SET_OPTION when the client's
  * multi-statement option differs, COM_INIT_DB when the connection's
  * database is not the statement's, the session's SET statements it has
@@ -187,6 +198,7 @@ static int setup_count(const struct session *s, const struct exec_target *t)
     if (strcmp(t->be->schema, t->schema) != 0)
         n++;
     n += (int)(s->nsets - t->be->replayed);
+    n += t->track;
     if (t->begin)
         n++;
     return n;
@@ -208,6 +220,14 @@ static int setup_send(struct session *s, struct exec_target *t)
          * statements without one do not need it, so keep it. */
         snprintf(be->schema, sizeof(be->schema), "%s", t->schema);
         return send_cmd(be, PROTO_COM_INIT_DB, t->schema, strlen(t->schema));
+    }
+    if (t->track) {
+        char sql[200];
+        size_t n = rw_track_sql(s, be, sql, sizeof(sql));
+        t->track = false;
+        be->gtid_tracking = true;
+        if (n > 0)
+            return send_cmd(be, PROTO_COM_QUERY, sql, n);
     }
     if (be->replayed < s->nsets) {
         size_t off = s->sets.off;
@@ -292,6 +312,11 @@ static int answer_head(struct session *s, struct exec *x, int i, const uint8_t *
         t->status = ok.status;
         t->warnings = ok.warnings;
         t->st = XT_DONE;
+        if (ok.state_len > 0) {
+            char gtid[128];
+            if (proto_state_gtid(ok.state, ok.state_len, gtid, sizeof(gtid)) > 0)
+                rw_note_gtid(s, t->be, gtid);
+        }
         return (ok.status & PROTO_STATUS_MORE_RESULTS) ? -1 : 0;
     }
     if (p[0] == 0xfb || p[0] == 0xfe)
@@ -362,6 +387,17 @@ static int answer_packet(struct session *s, struct exec *x, int i, const uint8_t
             if (x->header_sent && x->err.len == 0)
                 merge_end(x->merge, i);
             return (t->status & PROTO_STATUS_MORE_RESULTS) ? -1 : 0;
+        }
+        if (x->o.silent && !t->has_value) {
+            /* the router's own query: keep the first column of the first row */
+            struct proto_reader rd;
+            size_t n;
+            proto_reader_init(&rd, p, len);
+            const uint8_t *v = p[0] == 0xfb ? NULL : proto_get_lenenc_str(&rd, &n);
+            t->has_value = true;
+            snprintf(t->value, sizeof(t->value), "%.*s", v && !rd.err ? (int)n : 4,
+                     v && !rd.err ? (const char *)v : "NULL");
+            return 0;
         }
         if (x->header_sent && buf_avail(&x->err) == 0 && !merge_done(x->merge) &&
             merge_row(x->merge, i, p, len) == -1) {
@@ -587,6 +623,7 @@ static void finish(struct session *s, struct exec *x)
     }
     if (x->o.keep_command)
         return; /* the client's command runs now */
+    rw_command_done(s);
     buf_shrink(&s->in, SESSION_BUF_KEEP);
     if (x->deadlock && !x->o.silent)
         session_after_deadlock(s); /* last: it may start another exec on x */
@@ -689,7 +726,7 @@ static int take_packets(struct session *s, struct exec *x, int i)
     for (;;) {
         if (t->st == XT_DONE)
             return taken;
-        if (t->st == XT_ROWS && !x->header_sent && buf_avail(&x->err) == 0)
+        if (t->st == XT_ROWS && !x->header_sent && buf_avail(&x->err) == 0 && !x->o.silent)
             return taken; /* wait for every target's header (after an error: drain) */
         if (t->st == XT_ROWS && x->header_sent && buf_avail(&x->err) == 0 &&
             !merge_done(x->merge) && !merge_wants(x->merge, i))
@@ -898,9 +935,19 @@ int exec_results(const struct session *s, struct backend **be, enum exec_result 
     int n = x->n < max ? x->n : max;
     for (int i = 0; i < n; i++) {
         be[i] = x->t[i].be;
-        res[i] = x->t[i].lost ? EXEC_R_LOST : x->t[i].ok && !x->t[i].err ? EXEC_R_OK : EXEC_R_ERR;
+        const struct exec_target *t = &x->t[i];
+        res[i] = t->lost ? EXEC_R_LOST : (t->ok || t->rows) && !t->err ? EXEC_R_OK : EXEC_R_ERR;
     }
     return n;
+}
+
+bool exec_target_value(const struct session *s, int i, char *dst, size_t len)
+{
+    const struct exec *x = s->ex;
+    if (i >= x->n || !x->t[i].has_value)
+        return false;
+    snprintf(dst, len, "%s", x->t[i].value);
+    return true;
 }
 
 void exec_first_error(const struct session *s, char *msg, size_t len, uint16_t *code, char *state)
@@ -922,6 +969,93 @@ void exec_first_error(const struct session *s, char *msg, size_t len, uint16_t *
 
 /* ---- starting ----------------------------------------------------------- */
 
+/* The session's replica connection to shard (usable, not taken) that has
+ * applied need, or failing that any of them (it will wait): reads after a
+ * write keep to the replica that caught up. */
+static struct backend *synced_conn(struct session *s, const struct shardmap_shard *sh,
+                                   const char *need, struct backend *const *taken, int ntaken)
+{
+    struct router *r = s->w->router;
+    struct backend *any = NULL;
+    for (int k = 0; k < s->nconns; k++) {
+        struct backend *be = s->conns[k];
+        bool skip = false;
+        for (int j = 0; j < ntaken && !skip; j++)
+            skip = taken[j] == be;
+        if (skip || !be->replica || be->st == BACKEND_ST_DEAD || !conns_on_shard(be, sh) ||
+            !health_replica_usable(r->health, be->health_idx, r->cfg->max_replica_lag_ms))
+            continue;
+        if (rw_covers(be->synced, need))
+            return be;
+        if (any == NULL)
+            any = be;
+    }
+    return any;
+}
+
+/* A replica connection for target i: NULL when the client was answered
+ * (out of memory, or none usable with replica_fallback = fail),
+ * PRIMARY_PLEASE when the primary serves it. A replica that cannot be
+ * reached goes out of rotation and the next one is tried. */
+static struct backend primary_please;
+#define PRIMARY_PLEASE (&primary_please)
+
+static struct backend *replica_conn(struct session *s, const struct plan *p,
+                                    const struct exec_opts *o, int i, struct backend **bes)
+{
+    const struct shardmap_shard *sh = p->targets[i].shard;
+    const struct config *cfg = s->w->router->cfg;
+    if (rw_primary_now(s, sh))
+        return PRIMARY_PLEASE; /* read-your-writes: the replica did not catch up */
+    for (int k = 0; k < s->nconns && s->tx_open; k++) {
+        /* a READ ONLY transaction keeps to the replica it began on */
+        struct backend *be = s->conns[k];
+        if (be->replica && (be->status & PROTO_STATUS_IN_TRANS) && conns_on_shard(be, sh))
+            return be;
+    }
+    const char *need = rw_need(s, sh);
+    for (int tries = 0; tries <= sh->nreplicas; tries++) {
+        int hidx;
+        const struct shardmap_addr *at = NULL;
+        struct backend *be = need ? synced_conn(s, sh, need, bes, i) : NULL;
+        if (be == NULL && (at = conns_pick_replica(s, sh, &hidx)) == NULL)
+            break;
+        if (be == NULL)
+            be = conns_get_at(s, sh, at, hidx, target_schema(s, p, o, i), bes, i);
+        if (be == NULL) {
+            session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000",
+                              "Out of resources: cannot allocate a backend connection");
+            return NULL;
+        }
+        if (be->st != BACKEND_ST_DEAD) {
+            if (!be->busy) {
+                be->busy = true;
+                s->w->outstanding[be->health_idx]++;
+            }
+            if (need != NULL && be->st == BACKEND_ST_READY && !rw_covers(be->synced, need))
+                rw_wait_add(s, be, sh, need);
+            return be;
+        }
+        health_mark_down(s->w->router->health, hidx, be->error);
+        backend_release(be);
+    }
+    if (!cfg->replica_fallback_fail)
+        return PRIMARY_PLEASE;
+    const char *why = "not checked by the monitor yet";
+    for (int k = 0; k < sh->nreplicas; k++) {
+        int idx = health_index(s->w->router->health, &sh->replicas[k]);
+        const struct health_entry *e = idx >= 0 ? health_get(s->w->router->health, idx) : NULL;
+        if (e != NULL && e->why[0] != '\0') {
+            why = e->why;
+            break;
+        }
+    }
+    session_reply_err(s, PROTO_ER_CONNECT_TO_SOURCE, "HY000",
+                      "no replica of shard %s is usable for reads (replica_fallback = fail): %s",
+                      sh->name, why);
+    return NULL;
+}
+
 /* Connections for every target; false when the command waits or failed. */
 static bool connect_targets(struct session *s, const struct plan *p, const struct exec_opts *o,
                             struct backend **bes)
@@ -934,6 +1068,16 @@ static bool connect_targets(struct session *s, const struct plan *p, const struc
         }
         const struct shardmap_shard *sh = p->targets[i].shard;
         struct backend *be;
+        if (o->replica && sh->nreplicas > 0) {
+            be = replica_conn(s, p, o, i, bes);
+            if (be == NULL)
+                return false; /* answered */
+            if (be != PRIMARY_PLEASE) {
+                waiting |= be->st == BACKEND_ST_CONNECTING;
+                bes[i] = be;
+                continue;
+            }
+        }
         if (o->outside_tx) {
             /* taken: this statement's and every connection in a transaction */
             struct backend *busy[PLAN_MAX_TARGETS + 8];
@@ -962,7 +1106,12 @@ static bool connect_targets(struct session *s, const struct plan *p, const struc
         bes[i] = be;
     }
     if (waiting) {
+        rw_waits_clear(s); /* decided again when the connections are up */
         s->st = SESSION_ST_CONNECTING;
+        return false;
+    }
+    if (rw_waits_pending(s)) {
+        rw_wait_start(s); /* the command runs again after it */
         return false;
     }
     return true;
@@ -1035,6 +1184,7 @@ void exec_start(struct session *s, const struct plan *p, const struct exec_opts 
     register_conn(s, bes[0]);
     struct exec_target t0 = {.be = bes[0], .schema = target_schema(s, p, o, 0)};
     t0.begin = o->begin && !(bes[0]->status & PROTO_STATUS_IN_TRANS);
+    t0.track = needs_track(s, bes[0]);
     if (p->ntargets == 1 && p->merge.kind == PLAN_MERGE_NONE && !o->record_set && !o->silent &&
         o->insert_id == 0 && setup_count(s, &t0) == 0) {
         fast_path(s, p, o, bes[0]);
@@ -1058,6 +1208,7 @@ void exec_start(struct session *s, const struct plan *p, const struct exec_opts 
         t->schema = target_schema(s, p, o, i);
         t->begin = o->begin && !(bes[i]->status & PROTO_STATUS_IN_TRANS);
         t->xa = o->xa;
+        t->track = needs_track(s, bes[i]);
         t->status = bes[i]->status;
         t->setup_left = (uint16_t)setup_count(s, t);
         int rc = t->setup_left > 0 ? setup_send(s, t)

@@ -38,9 +38,10 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
         n += snprintf(line + n, sizeof(line) - (size_t)n, "[w%d] ", log_worker);
     else
         n += snprintf(line + n, sizeof(line) - (size_t)n,
-                      log_worker == LOG_THREAD_CATALOG ? "[catalog] "
-                      : log_worker == LOG_THREAD_TWOPC ? "[twopc] "
-                                                       : "[main] ");
+                      log_worker == LOG_THREAD_CATALOG   ? "[catalog] "
+                      : log_worker == LOG_THREAD_TWOPC   ? "[twopc] "
+                      : log_worker == LOG_THREAD_MONITOR ? "[monitor] "
+                                                         : "[main] ");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);

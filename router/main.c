@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "catalog_poll.h"
+#include "health.h"
 #include "twopc.h"
 #include "config.h"
 #include "registry.h"
@@ -204,6 +205,8 @@ static int run(struct router *r)
     }
     /* Recovery of cross-shard transactions an earlier run left prepared
      * starts with the workers serving (the servers may take a while). */
+    if (health_start(r->health) == -1)
+        log_error("cannot start the monitor thread: %s; replicas get no reads", strerror(errno));
     if (r->twopc != NULL && twopc_start(r->twopc) == -1)
         log_error("cannot start the twopc recovery thread: %s; prepared transactions are not "
                   "finished until the router restarts",
@@ -237,6 +240,7 @@ static int run(struct router *r)
         worker_deinit(&r->workers[i]);
     }
     twopc_stop(r->twopc);
+    health_stop(r->health);
     int rc = 0;
     /* The catalog thread is napping, or inside a catalog call bounded by
      * its timeout; shutdown waits for it a second at most. */
@@ -343,6 +347,11 @@ int main(int argc, char **argv)
         return 1;
     }
     pick_server_version(&r);
+    r.health = health_create(&r);
+    if (r.health == NULL) {
+        fprintf(stderr, "shardrouter: out of memory\n");
+        return 1;
+    }
     if (r.cfg->twopc_log[0] != '\0' && (r.twopc = twopc_open(&r, err, sizeof(err))) == NULL) {
         fprintf(stderr, "shardrouter: %s\n", err);
         return 1;
@@ -359,6 +368,7 @@ int main(int argc, char **argv)
     }
     catalog_poll_destroy(r.catalog); /* when run() failed before starting it */
     twopc_close(r.twopc);
+    health_destroy(r.health);
     registry_destroy(r.reg);
     shardmap_put(r.map);
     config_free(r.cfg);

@@ -178,7 +178,10 @@ int plan_explain(const struct plan *p, const struct cls *c, const struct shardma
     EMIT("keyspace_ids");
     START();
     add(&l, "%s",
-        (p->flags & PLAN_F_PRIMARY) ? "primary" : "primary (a read: replicas are not used yet)");
+        (p->flags & PLAN_F_PRIMARY)
+            ? "primary"
+            : "a replica outside transactions (by the session's consistency "
+              "and the replicas' health), else primary");
     EMIT("servers");
     START();
     describe_merge(&p->merge, &l);

@@ -357,6 +357,39 @@ size_t proto_state_schema(uint8_t *dst, size_t cap, const char *name)
     return total;
 }
 
+size_t proto_state_gtid(const uint8_t *state, size_t len, char *dst, size_t cap)
+{
+    struct proto_reader r;
+    size_t found = 0;
+    proto_reader_init(&r, state, len);
+    while (proto_reader_left(&r) > 0 && !r.err) {
+        uint8_t type = proto_get_u8(&r);
+        size_t n, vn = 0, nn;
+        const uint8_t *data = proto_get_lenenc_str(&r, &n), *v = NULL;
+        if (r.err)
+            break;
+        struct proto_reader d;
+        proto_reader_init(&d, data, n);
+        if (type == 0x00) { /* SESSION_TRACK_SYSTEM_VARIABLES: name, value */
+            const uint8_t *name = proto_get_lenenc_str(&d, &nn);
+            v = proto_get_lenenc_str(&d, &vn);
+            if (d.err || nn != 9 || memcmp(name, "last_gtid", 9) != 0)
+                v = NULL;
+        } else if (type == 0x03) { /* SESSION_TRACK_GTIDS: encoding, gtids */
+            proto_get_u8(&d);
+            v = proto_get_lenenc_str(&d, &vn);
+            if (d.err)
+                v = NULL;
+        }
+        if (v != NULL && vn > 0 && vn < cap) {
+            memcpy(dst, v, vn);
+            dst[vn] = '\0';
+            found = vn;
+        }
+    }
+    return found;
+}
+
 int proto_parse_eof(const uint8_t *p, size_t len, uint16_t *warnings, uint16_t *status)
 {
     if (len < 1 || p[0] != 0xfe || len >= 9)

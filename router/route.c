@@ -26,6 +26,14 @@
 
 /* ---- running a plan ------------------------------------------------------- */
 
+static bool primary_in_trans(const struct session *s)
+{
+    for (int i = 0; i < s->nconns; i++)
+        if (!s->conns[i]->replica && (s->conns[i]->status & PROTO_STATUS_IN_TRANS))
+            return true;
+    return false;
+}
+
 /* Run p. The session's pending BEGIN goes first to targets not yet in the
  * transaction, except for a SET (it runs on every connection and must not
  * open the transaction on all of them) and a read any shard answers alike
@@ -43,9 +51,16 @@ static void run(struct session *s, struct plan *p, enum relay_kind kind, uint8_t
     if ((p->flags & PLAN_F_ANY_SHARD) && !(p->flags & PLAN_F_WRITE) && !conns_in_trans(s) &&
         (autocommit || !xa))
         begin = false;
+    /* Plain reads outside transactions, and inside START TRANSACTION READ
+     * ONLY while no primary connection is in it, may go to a replica. */
+    bool replica = (p->flags & PLAN_F_REPLICA_OK) && !(p->flags & PLAN_F_PRIMARY) && autocommit &&
+                   !s->pinned && s->consistency != CONSISTENCY_PRIMARY && use == NULL &&
+                   !record_set &&
+                   (s->tx_open ? s->tx_read_only && !primary_in_trans(s) : !conns_in_trans(s));
     struct exec_opts o = {.kind = kind,
                           .com = com,
                           .begin = begin,
+                          .replica = replica,
                           .xa = xa && begin,
                           .record_set = record_set,
                           .use = use,
@@ -81,6 +96,19 @@ static bool leaves_state(const struct cls *c)
     if (c->session & ~ignore)
         return true;
     return (c->flags & (CLS_F_WRITE | CLS_F_PARTIAL | CLS_F_INTO | CLS_F_SIDE_EFFECT_FN)) != 0;
+}
+
+/* State a read on another server would miss: temporary tables, variables
+ * assigned inside statements, locks, SQL-level PREPARE, LOCK TABLES, and
+ * anything not fully understood. (What a write leaves, LAST_INSERT_ID()
+ * and ROW_COUNT(), is read by statements that go to the primary anyway.) */
+static bool pins_reads(const struct cls *c)
+{
+    uint32_t pin =
+        CLS_S_TEMP_TABLE | CLS_S_LOCK | CLS_S_PREPARE | CLS_S_LOCK_TABLES | CLS_S_UNKNOWN;
+    if (c->kind != CLS_SET)
+        pin |= CLS_S_USER_VAR;
+    return (c->session & pin) != 0 || (c->flags & (CLS_F_PARTIAL | CLS_F_INTO)) != 0;
 }
 
 /* A SET every connection can run again with the same effect: session
@@ -120,6 +148,7 @@ struct query_look {
     bool load_local; /* some statement is LOAD DATA LOCAL */
     bool kill;       /* some statement is a KILL */
     bool stateful;   /* some statement may leave session state behind */
+    bool pins;       /* ... that only its connection has (see session.pinned) */
     bool qualified;  /* every table named has a database qualifier */
 };
 
@@ -141,12 +170,13 @@ static void look(struct session *s, const char *sql, size_t len, struct query_lo
         q->load_local |= c->kind == CLS_LOAD_DATA && (c->flags & CLS_F_LOCAL);
         q->kill |= c->kind == CLS_KILL;
         q->stateful |= leaves_state(c);
+        q->pins |= pins_reads(c);
         for (int i = 0; i < c->ntables; i++)
             if (!(c->tables[i].flags & CLS_T_CTE) && c->tables[i].schema.len == 0)
                 q->qualified = false;
     }
     if (rc == -1)
-        q->stateful = true; /* does not tokenize: the server will say why */
+        q->stateful = q->pins = true; /* does not tokenize: the server will say why */
     q->use = first_use && q->nstmts == 1;
 }
 
@@ -197,12 +227,18 @@ struct place {
 
 static bool same_place(struct place a, struct place b)
 {
+    /* a shard's replica is the same place as its primary (a READ ONLY
+     * transaction may read on one and then fail to write on the other) */
     if (a.be != NULL && b.be != NULL)
-        return strcmp(a.be->addr, b.be->addr) == 0 && strcmp(a.be->schema, b.be->schema) == 0;
+        return (strcmp(a.be->addr, b.be->addr) == 0 ||
+                (a.be->replica != b.be->replica && a.be->shard_len == b.be->shard_len &&
+                 memcmp(a.be->shard, b.be->shard, a.be->shard_len) == 0)) &&
+               strcmp(a.be->schema, b.be->schema) == 0;
     if (a.be != NULL || b.be != NULL) {
         const struct backend *be = a.be ? a.be : b.be;
         const struct shardmap_shard *sh = a.be ? b.sh : a.sh;
-        return conns_addr_is(be->addr, sh) && strcmp(be->schema, sh->schema) == 0;
+        return (conns_addr_is(be->addr, sh) || (be->replica && conns_replica_of(be->addr, sh))) &&
+               strcmp(be->schema, sh->schema) == 0;
     }
     return a.sh->primary.port == b.sh->primary.port &&
            strcmp(a.sh->primary.host, b.sh->primary.host) == 0 &&
@@ -376,7 +412,7 @@ static void savepoint(struct session *s, const char *sql, size_t len)
                       "savepoints in sharded keyspace '%s' must follow a statement of the "
                       "transaction that touched a shard (the router opens the transaction on a "
                       "shard at its first statement)",
-                      s->ks->name);
+                      s->ks ? s->ks->name : "");
 }
 
 /* BEGIN in a sharded keyspace: nothing to send until a statement picks its
@@ -401,6 +437,7 @@ static void begin_lazily(struct session *s, const char *sql, size_t len)
     memcpy(s->tx_begin, sql, len);
     s->tx_begin[len] = '\0';
     s->tx_open = true;
+    s->tx_read_only = (s->w->cls->flags & CLS_F_TX_READ_ONLY) != 0;
     s->status |= PROTO_STATUS_IN_TRANS;
     session_reply_ok(s, NULL);
 }
@@ -465,6 +502,8 @@ static void whole_text(struct session *s, const struct query_look *q, const char
     }
     if (q->stateful)
         s->dirty = true;
+    if (q->pins)
+        s->pinned = true;
     run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, NULL, false);
 }
 
@@ -594,6 +633,22 @@ static void reserve_ids(struct session *s, const struct shardmap_table *st, uint
 static bool last_insert_id_query(const struct session *s, const struct cls *c);
 static void answer_last_insert_id(struct session *s, const struct cls *c);
 
+/* A read a replica may serve: a SELECT that writes nothing, locks
+ * nothing, has no side effect, leaves no state behind nor reads state an
+ * earlier statement left (FOUND_ROWS(), LAST_INSERT_ID()), is fully
+ * understood, and does not carry the hint shardrouter:primary (in a
+ * comment, usually). User variables set with SET are on every connection. */
+static bool plain_read(const struct cls *c, const char *sql, size_t len)
+{
+    static const char hint[] = "shardrouter:primary";
+    if (c->kind != CLS_SELECT ||
+        (c->flags & (CLS_F_WRITE | CLS_F_PRIMARY | CLS_F_PARTIAL | CLS_F_LOCKING_READ | CLS_F_INTO |
+                     CLS_F_SIDE_EFFECT_FN)) ||
+        (c->session & ~(uint32_t)CLS_S_USER_VAR_READ))
+        return false;
+    return memmem(sql, len, hint, sizeof(hint) - 1) == NULL;
+}
+
 /* One statement through the planner. */
 static void planned(struct session *s, const struct cls *c, const char *sql, size_t len)
 {
@@ -621,6 +676,8 @@ static void planned(struct session *s, const struct cls *c, const char *sql, siz
         session_reply_err(s, p->err_code, p->err_state, "%s", p->err_msg);
         return;
     }
+    if (plain_read(c, sql, len))
+        p->flags |= PLAN_F_REPLICA_OK;
     const struct shardmap_keyspace *ks = p->ks ? p->ks : s->ks;
     if (ks != NULL && ks->sharded) {
         const char *what = pinning_effect(c);
@@ -789,6 +846,70 @@ static void explain_route(struct session *s, const char *sql, size_t len)
     session_command_done_local(s);
 }
 
+/* SET [SESSION] shardrouter_consistency = 'eventual' | 'session' |
+ * 'primary' (also @@, @@session.): the router's own session variable.
+ * Returns true when the text names it (answered here). */
+static bool consistency_set(struct session *s, const char *sql, size_t len)
+{
+    static const char var[] = "shardrouter_consistency";
+    if (len < sizeof(var) || memmem(sql, len, var, sizeof(var) - 1) == NULL)
+        return false;
+    char t[160];
+    size_t k = 0;
+    for (size_t i = 0; i < len && k + 1 < sizeof(t); i++) {
+        char c = sql[i];
+        if (c == '\t' || c == '\n' || c == '\r')
+            c = ' ';
+        if (c == ' ' && (k == 0 || t[k - 1] == ' '))
+            continue;
+        t[k++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == ';'))
+        k--;
+    t[k] = '\0';
+    const char *p = t;
+    if (strncmp(p, "set ", 4) != 0)
+        return false; /* named elsewhere (a SELECT, a comment): the server answers */
+    p += 4;
+    static const char *const scopes[] = {"session ", "local ", "@@session.", "@@local.", "@@"};
+    for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
+        if (strncmp(p, scopes[i], strlen(scopes[i])) == 0) {
+            p += strlen(scopes[i]);
+            break;
+        }
+    enum consistency c;
+    const char *v = NULL;
+    size_t vn = 0;
+    if (strncmp(p, var, sizeof(var) - 1) == 0) {
+        p += sizeof(var) - 1;
+        while (*p == ' ')
+            p++;
+        if (*p == ':')
+            p++;
+        if (*p == '=') {
+            p++;
+            while (*p == ' ')
+                p++;
+            v = p;
+            vn = strlen(p);
+            if (vn >= 2 && (v[0] == '\'' || v[0] == '"') && v[vn - 1] == v[0]) {
+                v++;
+                vn -= 2;
+            }
+        }
+    }
+    if (v == NULL || config_consistency(v, vn, &c) == -1) {
+        session_reply_err(s, PROTO_ER_WRONG_VALUE_FOR_VAR, "42000",
+                          "shardrouter_consistency is set with SET [SESSION] "
+                          "shardrouter_consistency = 'eventual' | 'session' | 'primary', alone "
+                          "in its statement");
+        return true;
+    }
+    s->consistency = c;
+    session_reply_ok(s, NULL);
+    return true;
+}
+
 void session_query(struct session *s, const uint8_t *text, size_t len)
 {
     const char *sql = (const char *)text;
@@ -798,6 +919,8 @@ void session_query(struct session *s, const uint8_t *text, size_t len)
         explain_route(s, sql + at, len - at);
         return;
     }
+    if (consistency_set(s, sql, len))
+        return;
     look(s, sql, len, &q);
     if (refuse_special(s, &q, sql, len) || session_refuse_lost_keyspace(s))
         return;
@@ -816,8 +939,12 @@ void session_query(struct session *s, const uint8_t *text, size_t len)
         }
         break;
     case CLS_BEGIN:
-        if (!sharded)
-            break;
+        if (!sharded &&
+            !(s->tx_open ||
+              ((c->flags & CLS_F_TX_READ_ONLY) && ks != NULL && ks->shards[0].nreplicas > 0 &&
+               s->consistency != CONSISTENCY_PRIMARY && !s->pinned && !conns_in_trans(s) &&
+               (s->status & PROTO_STATUS_AUTOCOMMIT))))
+            break; /* one server holds the transaction (a read-only one may be a replica) */
         if (xa_open(s)) {
             session_reply_err(s, PROTO_ER_NOT_SUPPORTED_YET, "42000",
                               "BEGIN inside an open transaction of keyspace '%s' "
@@ -842,7 +969,7 @@ void session_query(struct session *s, const uint8_t *text, size_t len)
     case CLS_SAVEPOINT:
     case CLS_ROLLBACK_TO:
     case CLS_RELEASE_SAVEPOINT:
-        if (sharded) {
+        if (sharded || s->tx_open) {
             savepoint(s, sql, len);
             return;
         }
@@ -869,5 +996,7 @@ void session_query(struct session *s, const uint8_t *text, size_t len)
     }
     if (!sharded && q.stateful)
         s->dirty = true;
+    if (!sharded && q.pins)
+        s->pinned = true;
     planned(s, c, sql, len);
 }

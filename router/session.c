@@ -17,6 +17,8 @@
 #include "proto.h"
 #include "router.h"
 #include "session_int.h"
+#include "health.h"
+#include "rw.h"
 #include "xa.h"
 
 void session_format_peer(const struct sockaddr_storage *ss, char *dst, size_t len)
@@ -98,6 +100,7 @@ void session_reap(struct worker *w)
         buf_free(&s->sets);
         exec_free(s);
         xa_free(s);
+        rw_free(s);
         free(s->conns);
         free(s);
     }
@@ -259,6 +262,16 @@ void session_backend_lost(struct session *s, const char *why)
              why);
     proto_write_err(&s->out, s->relay.client_seq, PROTO_ER_NET_READ_ERROR, "08S01",
                     "Lost connection to shard %s (%s) during query: %s", be->shard, be->addr, why);
+    if (be->replica && s->relay.client_seq == s->cmd_seq && !(be->status & PROTO_STATUS_IN_TRANS)) {
+        /* A replica serving a plain read outside a transaction, nothing of
+         * the answer sent yet: the statement failed, the session goes on
+         * (nothing of the client's was on that connection). */
+        health_mark_down(s->w->router->health, be->health_idx, why);
+        conns_drop(s, be);
+        s->st = SESSION_ST_IDLE;
+        rw_command_done(s);
+        return;
+    }
     session_fail(s);
 }
 
@@ -267,6 +280,9 @@ static void command_done(struct session *s)
     struct backend *be = s->be;
     if (be != NULL)
         be->status = s->relay.status;
+    if (be != NULL && s->relay.gtid[0] != '\0')
+        rw_note_gtid(s, be, s->relay.gtid);
+    rw_command_done(s);
     s->status = s->relay.status;
     if (s->tx_open || conns_in_trans(s))
         s->status |= PROTO_STATUS_IN_TRANS;
@@ -400,6 +416,16 @@ void session_backend_failed(struct session *s, struct backend *be)
         }
     if (s->be == be)
         s->be = NULL;
+    if (be->replica) {
+        /* Out of rotation; the command runs again, elsewhere. */
+        health_mark_down(s->w->router->health, be->health_idx, be->error);
+        backend_release(be);
+        if (waiting) {
+            s->st = SESSION_ST_IDLE;
+            session_run(s);
+        }
+        return;
+    }
     if (waiting)
         session_reply_connect_error(s, be);
     backend_release(be);
@@ -427,6 +453,15 @@ void session_backend_io(struct session *s)
         ssize_t n = backend_read(be, 0);
         if (n == -2)
             continue;
+        if (be->replica) {
+            /* It served plain reads only: nothing of the client's is lost. */
+            log_info("client %s (session %u): replica %s of shard %s closed an idle connection",
+                     s->peer, s->id, be->addr, be->shard);
+            health_mark_down(s->w->router->health, be->health_idx, "it closed a connection");
+            conns_drop(s, be);
+            i--;
+            continue;
+        }
         log_warn("client %s (session %u): shard %s at %s closed an idle connection; closing the "
                  "client connection too",
                  s->peer, s->id, be->shard, be->addr);

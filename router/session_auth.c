@@ -71,6 +71,7 @@ static void finish_login(struct session *s, const uint8_t *token, size_t token_l
             return;
         }
     }
+    s->consistency = u->consistency;
     struct proto_ok ok = {.status = PROTO_STATUS_AUTOCOMMIT};
     proto_write_ok(&s->out, seq, s->caps, &ok);
     list_del(&s->tnode);

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "router.h"
 #include "shardmap.h"
+#include "ticker.h"
 
 #define TWOPC_COMPACT_BYTES (1 << 20) /* rewrite the log past this size */
 #define TWOPC_ABORT_GRACE_MS 30000    /* keep an A record at least this long */
@@ -154,11 +155,8 @@ struct twopc {
     int fd;
     size_t log_bytes;
     struct twopc_table table;
-    /* the recovery thread */
-    pthread_t thread;
-    pthread_cond_t cond; /* CLOCK_MONOTONIC */
-    bool started, stop, poke;
-    bool failing; /* the last pass could not reach every server */
+    struct ticker ticker; /* the recovery thread */
+    bool failing;         /* the last pass could not reach every server (the thread's) */
 };
 
 static int64_t mono_ms(void)
@@ -282,6 +280,8 @@ static int read_file(const char *path, char **text, size_t *len)
     return bad ? -1 : 0;
 }
 
+static void recover_pass(void *arg);
+
 struct twopc *twopc_open(struct router *r, char *err, size_t errlen)
 {
     const struct config *cfg = r->cfg;
@@ -300,11 +300,7 @@ struct twopc *twopc_open(struct router *r, char *err, size_t errlen)
     const char *f = getenv("SHARDROUTER_FAULT");
     snprintf(tp->faults, sizeof(tp->faults), ",%s,", f ? f : "");
     pthread_mutex_init(&tp->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&tp->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    ticker_init(&tp->ticker, recover_pass, NULL, tp, cfg->twopc_recovery_ms, LOG_THREAD_TWOPC);
 
     char *text;
     size_t len;
@@ -357,8 +353,7 @@ bool twopc_fault(const struct twopc *tp, const char *name)
 
 static void poke(struct twopc *tp)
 {
-    tp->poke = true;
-    pthread_cond_signal(&tp->cond);
+    ticker_poke(&tp->ticker);
 }
 
 int twopc_decide(struct twopc *tp, const char *gtrid, char *err, size_t errlen)
@@ -530,8 +525,9 @@ out:
     return rc;
 }
 
-static void recover_pass(struct twopc *tp)
+static void recover_pass(void *arg)
 {
+    struct twopc *tp = arg;
     int64_t start = mono_ms();
     pthread_mutex_lock(&tp->lock);
     for (int i = 0; i < tp->table.n; i++)
@@ -576,63 +572,25 @@ static void recover_pass(struct twopc *tp)
     pthread_mutex_unlock(&tp->lock);
 }
 
-static void *recovery_main(void *arg)
-{
-    struct twopc *tp = arg;
-    log_set_worker(LOG_THREAD_TWOPC);
-    mysql_thread_init();
-    pthread_mutex_lock(&tp->lock);
-    while (!tp->stop) {
-        tp->poke = false;
-        pthread_mutex_unlock(&tp->lock);
-        recover_pass(tp);
-        pthread_mutex_lock(&tp->lock);
-        struct timespec dl;
-        clock_gettime(CLOCK_MONOTONIC, &dl);
-        dl.tv_sec += tp->cfg->twopc_recovery_ms / 1000;
-        dl.tv_nsec += (long)(tp->cfg->twopc_recovery_ms % 1000) * 1000000;
-        if (dl.tv_nsec >= 1000000000) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000;
-        }
-        while (!tp->stop && !tp->poke)
-            if (pthread_cond_timedwait(&tp->cond, &tp->lock, &dl) == ETIMEDOUT)
-                break;
-    }
-    pthread_mutex_unlock(&tp->lock);
-    mysql_thread_end();
-    return NULL;
-}
-
 int twopc_start(struct twopc *tp)
 {
-    if (pthread_create(&tp->thread, NULL, recovery_main, tp) != 0)
-        return -1;
-    tp->started = true;
-    return 0;
+    return ticker_start(&tp->ticker);
 }
 
 void twopc_stop(struct twopc *tp)
 {
-    if (tp == NULL || !tp->started)
-        return;
-    pthread_mutex_lock(&tp->lock);
-    tp->stop = true;
-    pthread_cond_signal(&tp->cond);
-    pthread_mutex_unlock(&tp->lock);
-    pthread_join(tp->thread, NULL);
-    tp->started = false;
+    if (tp != NULL)
+        ticker_stop(&tp->ticker);
 }
 
 void twopc_close(struct twopc *tp)
 {
     if (tp == NULL)
         return;
-    twopc_stop(tp);
+    ticker_destroy(&tp->ticker);
     if (tp->fd != -1)
         close(tp->fd);
     twopc_table_free(&tp->table);
-    pthread_cond_destroy(&tp->cond);
     pthread_mutex_destroy(&tp->lock);
     free(tp);
 }

@@ -1,6 +1,8 @@
 /* worker — per-thread epoll loop. See include/worker.h. */
 #include "worker.h"
 
+#include "health.h"
+
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -120,7 +122,8 @@ int worker_init(struct worker *w, struct router *r, int id, char *err, size_t er
     list_init(&w->dead_backends);
     w->cls = calloc(1, sizeof(*w->cls));
     w->plan = calloc(1, sizeof(*w->plan));
-    if (w->cls == NULL || w->plan == NULL) {
+    w->outstanding = calloc(HEALTH_MAX, sizeof(*w->outstanding));
+    if (w->cls == NULL || w->plan == NULL || w->outstanding == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -182,6 +185,8 @@ void worker_deinit(struct worker *w)
     free(w->plan);
     w->plan = NULL;
     seq_free(&w->seqs);
+    free(w->outstanding);
+    w->outstanding = NULL;
     buf_free(&w->wire);
     if (w->listener.fd != -1)
         close(w->listener.fd);

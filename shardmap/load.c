@@ -866,6 +866,9 @@ static struct shardmap *load_text(const char *text, const char *name, const char
         shardmap_put(map);
         map = NULL;
     }
+    for (int k = 0; map != NULL && k < map->nkeyspaces; k++)
+        for (int i = 0; i < map->keyspaces[k].nshards; i++)
+            map->has_replicas |= map->keyspaces[k].shards[i].nreplicas > 0;
     config_destroy(&cfg);
     return map;
 }

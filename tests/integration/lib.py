@@ -102,6 +102,18 @@ def keys_on_two_shards(n):
     return out
 
 
+def wait_for(what, fn, timeout=15):
+    """Poll fn until it returns something true (returned), or fail naming what."""
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise AssertionError("timed out waiting for %s" % what)
+        time.sleep(0.05)
+
+
 def free_port():
     s = socket.socket()
     s.bind((HOST, 0))

@@ -57,15 +57,6 @@ def faulty(r, fault):
     return r
 
 
-def wait_for(what, fn, timeout=15):
-    deadline = time.time() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.time() > deadline:
-            raise AssertionError("timed out waiting for %s" % what)
-        time.sleep(0.1)
 
 
 def log_records(r):

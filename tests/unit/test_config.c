@@ -284,6 +284,14 @@ struct err_case {
 };
 
 static const struct err_case err_cases[] = {
+    {"bad consistency", BASE "consistency = \"strong\";\n", 4,
+     "'consistency' is \"strong\"; expected \"eventual\", \"session\" or \"primary\"", NULL},
+    {"bad replica_fallback", BASE "replica_fallback = \"none\";\n", 4,
+     "'replica_fallback' is \"none\"", "\"primary\" or \"fail\""},
+    {"bad user consistency",
+     BASE_SHARDMAP BASE_BACKEND
+     "users = ( { name = \"a\"; password = \"p\"; consistency = \"x\"; } );\n",
+     3, "user 'a': consistency is \"x\"", NULL},
     {"syntax error", BASE "workers = ;\n", 4, "syntax error", NULL},
     {"syntax error: two values", "workers = 2;\nlisten = \"a:1\" \"b\" 3;\n" BASE, 2,
      "syntax error", NULL},
@@ -419,6 +427,41 @@ static void check_error(const struct err_case *c, const char *path, const char *
         fail_msg("%s: message \"%s\" lacks \"%s\"", c->name, err, c->want2);
 }
 
+/* consistency: the default, the key, and a user's own. */
+static void test_consistency(void **state)
+{
+    char err[512];
+    char *path;
+    struct config *cfg = load_text(BASE, err, sizeof(err), &path);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->consistency, CONSISTENCY_SESSION);
+    assert_int_equal(cfg->users[0].consistency, CONSISTENCY_SESSION);
+    assert_false(cfg->replica_fallback_fail);
+    assert_int_equal(cfg->max_replica_lag_ms, 2000);
+    assert_int_equal(cfg->monitor_interval_ms, 1000);
+    assert_int_equal(cfg->consistency_wait_ms, 1000);
+    config_free(cfg);
+    free(path);
+    cfg = load_text(BASE_SHARDMAP BASE_BACKEND
+                    "consistency = \"Primary\";\nreplica_fallback = \"fail\";\n"
+                    "users = ( { name = \"a\"; password = \"p\"; },\n"
+                    "  { name = \"b\"; password = \"p\"; consistency = \"eventual\"; } );\n",
+                    err, sizeof(err), &path);
+    if (cfg == NULL)
+        fail_msg("%s", err);
+    assert_int_equal(cfg->consistency, CONSISTENCY_PRIMARY);
+    assert_int_equal(cfg->users[0].consistency, CONSISTENCY_PRIMARY);
+    assert_int_equal(cfg->users[1].consistency, CONSISTENCY_EVENTUAL);
+    assert_true(cfg->replica_fallback_fail);
+    config_free(cfg);
+    free(path);
+    enum consistency c;
+    assert_int_equal(config_consistency("session", 7, &c), 0);
+    assert_int_equal(c, CONSISTENCY_SESSION);
+    assert_int_equal(config_consistency("sess", 4, &c), -1);
+    assert_string_equal(config_consistency_name(CONSISTENCY_EVENTUAL), "eventual");
+}
+
 static void test_errors(void **state)
 {
     for (size_t i = 0; i < ARRAY_LEN(err_cases); i++) {
@@ -496,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_relative_config_path),
         cmocka_unit_test(test_free_null),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_consistency),
         cmocka_unit_test(test_error_backend_not_group),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_error_truncated),

@@ -1475,6 +1475,30 @@ static void test_hs_response_prefixes(void **state)
 
 /* ---- session state, auth switch ----------------------------------------- */
 
+/* The GTID in an OK packet's session state: MariaDB's last_gtid variable
+ * among other tracked variables and the schema, MySQL's GTIDs entry. */
+static void test_state_gtid(void **state)
+{
+    static const uint8_t mariadb[] = {0x01, 0x04, 0x03, 'a',  'p',  'p', /* schema */
+                                      0x00, 0x0e, 0x0a, 'a',  'u',  't',  'o', 'c',
+                                      'o',  'm',  'm',  'i',  't', /* autocommit */
+                                      0x02, 'O',  'N',  0x00, 0x10, 0x09, 'l', 'a',
+                                      's',  't',  '_',  'g',  't',  'i',  'd', /* last_gtid */
+                                      0x05, '1',  '-',  '1',  '-',  '7'};
+    char g[64];
+    assert_int_equal(proto_state_gtid(mariadb, sizeof(mariadb), g, sizeof(g)), 5);
+    assert_string_equal(g, "1-1-7");
+    /* too small a buffer: none */
+    assert_int_equal(proto_state_gtid(mariadb, sizeof(mariadb), g, 5), 0);
+    /* cut short: what was read stays, no over-read */
+    assert_int_equal(proto_state_gtid(mariadb, sizeof(mariadb) - 2, g, sizeof(g)), 0);
+    static const uint8_t mysql[] = {0x03, 0x0a, 0x00, 0x08, 'u', ':', '1', '-', '2', '3', '4', '5'};
+    assert_int_equal(proto_state_gtid(mysql, sizeof(mysql), g, sizeof(g)), 8);
+    assert_string_equal(g, "u:1-2345");
+    static const uint8_t none[] = {0x01, 0x04, 0x03, 'a', 'p', 'p'};
+    assert_int_equal(proto_state_gtid(none, sizeof(none), g, sizeof(g)), 0);
+}
+
 static void test_state_schema(void **state)
 {
     uint8_t out[400];
@@ -1574,6 +1598,7 @@ int main(void)
         cmocka_unit_test(test_hs_response_ssl_request),
         cmocka_unit_test(test_hs_response_prefixes),
         cmocka_unit_test(test_state_schema),
+        cmocka_unit_test(test_state_gtid),
         cmocka_unit_test(test_auth_switch),
     };
     return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
