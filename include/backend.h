@@ -70,10 +70,21 @@ struct backend {
     int health_idx;          /* its server in the health table (replicas), -1 */
     bool busy;               /* counted in w->outstanding[health_idx] until idle */
     bool mariadb;            /* the server is MariaDB (else MySQL) */
-    bool gtid_tracking;      /* primaries: the server reports GTIDs in OK packets (rw.h) */
-    char synced[128];        /* replicas: a GTID the server is known to have applied */
-    struct buf in;           /* bytes received, not yet relayed */
-    struct buf out;          /* bytes to send that did not fit in the socket */
+    /* pooling (pool.h) */
+    struct list pnode; /* on its pool's idle list while pooled */
+    bool pooled;       /* idle in the worker's pool (owner NULL) */
+    bool counted;      /* in its pool's count of open connections */
+    uint64_t idle_since_ms;
+    uint8_t charset;       /* as connected: the pool matches sessions on it */
+    bool found_rows;       /* CLIENT_FOUND_ROWS as connected */
+    bool multi_at_connect; /* CLIENT_MULTI_STATEMENTS as connected (after a reset) */
+    bool reset_pending;    /* run COM_RESET_CONNECTION before the owner's setup */
+    struct buf applied;    /* the SET statements it ran (u32 length + text each) */
+    uint32_t napplied;
+    bool gtid_tracking; /* primaries: the server reports GTIDs in OK packets (rw.h) */
+    char synced[128];   /* replicas: a GTID the server is known to have applied */
+    struct buf in;      /* bytes received, not yet relayed */
+    struct buf out;     /* bytes to send that did not fit in the socket */
     bool rd_ready;
     size_t read_chunk; /* bytes asked of the next read; see backend_read */
     bool notify;       /* tell the owner about connect completion */

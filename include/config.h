@@ -59,7 +59,10 @@ struct config {
     char *replica_fallback_name; /* "primary" | "fail" */
     bool replica_fallback_fail;  /* no usable replica: refuse the read (else primary) */
     int monitor_interval_ms;
-    char *server_version; /* "" = learn from the first backend */
+    int pool_max;             /* backend connections per server (all workers), 0: no limit */
+    int pool_wait_timeout_ms; /* longest wait for one when pool_max is reached */
+    int pool_idle_timeout_ms; /* an idle pooled connection older than this is closed */
+    char *server_version;     /* "" = learn from the first backend */
     char *default_keyspace;
     char *log_level;
     char *shardmap; /* resolved against dir; "" when only a catalog is used */

@@ -42,6 +42,15 @@ struct backend;
 struct backend *conns_get(struct session *s, const struct shardmap_shard *shard, const char *schema,
                           struct backend *const *taken, int ntaken);
 
+/* conns_get / conns_get_at's answer when the pool allows no new connection
+ * to the server now (pool_max): the session waits in line (pool.h). */
+extern struct backend conns_wait_marker;
+#define CONNS_WAIT (&conns_wait_marker)
+
+/* At the end of a command: give back to the worker's pool every connection
+ * that holds nothing of the client's (see pool.h). */
+void conns_release(struct session *s);
+
 /* As conns_get, on replica (an entry of shard->replicas, health table
  * index hidx) when not NULL. */
 struct backend *conns_get_at(struct session *s, const struct shardmap_shard *shard,
@@ -66,6 +75,9 @@ bool conns_addr_is(const char *addr, const struct shardmap_shard *shard);
 /* Is connection be on shard's primary (or, for a replica connection, one
  * of its replicas) and, unless it has no database, in the shard's schema? */
 bool conns_on_shard(const struct backend *be, const struct shardmap_shard *shard);
+
+/* Take a connection out of the session's (not closed). */
+void conns_detach(struct session *s, struct backend *be);
 
 /* Forget and release one connection / all of them. */
 void conns_drop(struct session *s, struct backend *be);

@@ -29,6 +29,15 @@ static inline void list_add_tail(struct list *head, struct list *n)
 }
 
 /* Unlink n (safe on an unlinked, initialised node). */
+/* n becomes the first element of head. */
+static inline void list_add_head(struct list *head, struct list *n)
+{
+    n->next = head->next;
+    n->prev = head;
+    head->next->prev = n;
+    head->next = n;
+}
+
 static inline void list_del(struct list *n)
 {
     n->prev->next = n->next;

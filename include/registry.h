@@ -13,6 +13,7 @@
 #ifndef REGISTRY_H
 #define REGISTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,18 @@ void registry_destroy(struct registry *reg);
 
 /* Record (or replace) what serves conn_id. Returns 0 or -1 (no memory). */
 int registry_set(struct registry *reg, uint32_t conn_id, const char *addr, unsigned long thread_id);
+
+/* Register a session at login: conn_id with no connection yet, and the
+ * flag KILL CONNECTION sets (then w is woken to close it). 0 or -1. */
+struct worker;
+int registry_session(struct registry *reg, uint32_t conn_id, int *killed, struct worker *w);
+
+/* KILL [QUERY] conn_id: 0 with the server address and thread id serving it
+ * now (the caller kills that thread), 1 when it holds no connection, -1
+ * unknown. Without query_only the session's flag is set and its worker
+ * woken, so the client connection closes in any case. */
+int registry_kill(struct registry *reg, uint32_t conn_id, bool query_only, char *addr,
+                  size_t addrlen, unsigned long *thread_id);
 
 /* Forget conn_id (no-op if absent). */
 void registry_del(struct registry *reg, uint32_t conn_id);

@@ -79,6 +79,7 @@ struct relay {
     size_t need;        /* bytes `in` must hold at its head to go on (hint) */
     uint64_t rows;      /* rows relayed (all result sets) */
     uint64_t affected;  /* affected rows of the last OK */
+    uint64_t insert_id; /* last insert id of the last OK */
     uint16_t err_code;  /* code of the ERR packet relayed, 0 if none */
     /* When set, an OK answer tells a CLIENT_SESSION_TRACK client that its
      * database is now this (the keyspace name), in place of whatever the

@@ -92,10 +92,19 @@ struct session {
     struct xa *xa;                /* twopc keyspaces: the XA transaction (xa.c), once used */
     enum consistency consistency; /* where plain reads go (the user's, or SET by the session) */
     struct rw *rw;                /* read-your-writes state (rw.c), once used */
-    struct exec *ex;              /* the statement on several shards, or with setup (exec.c) */
-    struct backend *be;           /* the connection the relay serves the current statement from */
-    struct backend *reg_be;       /* the connection recorded for KILL */
-    bool dirty;                   /* the backend connection may hold session state */
+    int killed;                   /* atomic: KILL CONNECTION from another session */
+    struct list pwnode;           /* waiting for a pooled connection (pool.c) */
+    bool pool_waiting;
+    uint64_t pool_deadline_ms;
+    bool changing_user;     /* COM_CHANGE_USER is authenticating */
+    bool hold_lost;         /* its held connection went to another session: LAST_INSERT_ID() is
+                               answered from last_insert_id */
+    bool holding;           /* the last command wrote (or counted found rows): its connections stay
+                               until the next command shows whether it reads LAST_INSERT_ID() & co */
+    struct exec *ex;        /* the statement on several shards, or with setup (exec.c) */
+    struct backend *be;     /* the connection the relay serves the current statement from */
+    struct backend *reg_be; /* the connection recorded for KILL */
+    bool dirty;             /* the backend connection may hold session state */
     bool pinned;     /* ... that a read elsewhere would miss (temporary tables, variables set in
                         statements, locks, PREPARE, what is not understood): no replica reads */
     bool be_stale;   /* a newer map left connections unused: drop them once clean */
@@ -124,6 +133,9 @@ void session_check_timeouts(struct worker *w);
 
 /* Shutdown: close sessions with nothing in flight (all when force). */
 void session_close_idle(struct worker *w, bool force);
+
+/* Close the sessions a KILL CONNECTION flagged. */
+void session_check_killed(struct worker *w);
 
 /* Free the sessions closed during this tick. */
 void session_reap(struct worker *w);

@@ -29,6 +29,9 @@ uint32_t session_server_caps(const struct router *r);
 int session_send_greeting(struct session *s);
 void session_on_handshake(struct session *s, const struct proto_msg *m);
 void session_on_auth_switch(struct session *s, const struct proto_msg *m);
+/* COM_CHANGE_USER (the whole payload): authenticate the new account, then
+ * start afresh (connections, SET statements, transaction, pinning). */
+void session_change_user(struct session *s, const uint8_t *payload, size_t len);
 
 /* command.c */
 void session_on_command(struct session *s, const struct proto_msg *m);

@@ -37,6 +37,8 @@ struct pollable {
     enum pollable_kind kind;
 };
 
+struct pool_server;
+
 struct worker {
     int id;
     pthread_t thread;
@@ -67,6 +69,10 @@ struct worker {
      * picking the least busy one; and a turn counter for ties */
     int *outstanding;
     unsigned turn;
+    /* idle backend connections per server (pool.c) */
+    struct pool_server **pools;
+    int npools;
+    struct list pool_ready; /* sessions whose wait for a connection ended */
 };
 
 /* Create the epoll instance, the listening socket and the wake eventfd.

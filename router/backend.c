@@ -1,6 +1,8 @@
 /* backend — connections to MariaDB/MySQL servers. See include/backend.h. */
 #include "backend.h"
 
+#include "pool.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <mysql.h>
@@ -76,7 +78,11 @@ struct backend *backend_connect(struct worker *w, struct session *owner,
     be->st = BACKEND_ST_CONNECTING;
     be->timeout_ms = p->connect_timeout_ms;
     be->multi_statements = p->multi_statements;
+    be->multi_at_connect = p->multi_statements;
+    be->charset = p->charset;
+    be->found_rows = p->found_rows;
     list_init(&be->tnode);
+    list_init(&be->pnode);
     const struct shardmap_addr *at = p->replica ? p->replica : &shard->primary;
     be->replica = p->replica != NULL;
     be->health_idx = p->replica ? p->health_idx : -1;
@@ -84,6 +90,8 @@ struct backend *backend_connect(struct worker *w, struct session *owner,
     be->shard_len = (uint8_t)(strlen(shard->name) < 140 ? strlen(shard->name) : 140);
     snprintf(be->addr, sizeof(be->addr), "%s:%d", at->host, at->port);
     snprintf(be->schema, sizeof(be->schema), "%s", p->schema ? p->schema : "");
+    pool_opened(w, be->addr);
+    be->counted = true;
 
     be->mysql = mysql_init(NULL);
     if (be->mysql == NULL) {
@@ -221,6 +229,10 @@ void backend_event(struct backend *be, uint32_t events)
         }
         if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
             be->rd_ready = true;
+        if (be->pooled) {
+            pool_idle_event(be);
+            return;
+        }
         session_backend_io(be->owner);
         return;
     case BACKEND_ST_DEAD:
@@ -342,6 +354,9 @@ void backend_release(struct backend *be)
 static void backend_destroy(struct backend *be)
 {
     list_del(&be->tnode);
+    if (be->counted)
+        pool_closed(be->w, be->addr);
+    buf_free(&be->applied);
     if (be->mysql != NULL) {
         /* mysql_close() sends COM_QUIT on a connected handle and closes
          * the socket, which also removes it from epoll. */

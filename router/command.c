@@ -25,6 +25,7 @@ void session_command_done_local(struct session *s)
     s->cmd_wire = 0;
     s->st = SESSION_ST_IDLE;
     s->w->questions++;
+    conns_release(s);
 }
 
 void session_reply_err(struct session *s, uint16_t code, const char *state, const char *fmt, ...)
@@ -253,6 +254,7 @@ static void reset_connection(struct session *s)
     s->tx_open = false;
     s->dirty = false;
     s->pinned = false;
+    s->holding = s->hold_lost = false;
     s->status = PROTO_STATUS_AUTOCOMMIT;
     const struct config_user *u = config_user(s->w->router->cfg, s->user, strlen(s->user));
     if (u != NULL)
@@ -346,6 +348,11 @@ void session_on_command(struct session *s, const struct proto_msg *m)
         session_reply_err(s, PROTO_ER_MALFORMED_PACKET, "HY000", "Malformed communication packet");
         return;
     }
+    if (p[0] != PROTO_COM_QUERY && s->holding) {
+        /* not a statement reading what the last write left */
+        s->holding = false;
+        conns_release(s);
+    }
     switch (p[0]) {
     case PROTO_COM_QUIT:
         session_close(s);
@@ -382,6 +389,9 @@ void session_on_command(struct session *s, const struct proto_msg *m)
     case 0x18: /* COM_STMT_SEND_LONG_DATA and COM_STMT_CLOSE have no */
     case 0x19: /* response; without a prepared statement they are no-ops */
         session_command_done_local(s);
+        break;
+    case PROTO_COM_CHANGE_USER:
+        session_change_user(s, p, len);
         break;
     default:
         log_info("client %s (session %u): unsupported command 0x%02x", s->peer, s->id, p[0]);

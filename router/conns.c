@@ -7,10 +7,13 @@
 #include "backend.h"
 #include "exec.h"
 #include "health.h"
+#include "pool.h"
 #include "registry.h"
 #include "router.h"
 #include "session_int.h"
 #include "xa.h"
+
+struct backend conns_wait_marker;
 
 static bool is_taken(const struct backend *be, struct backend *const *taken, int ntaken)
 {
@@ -81,6 +84,81 @@ const struct shardmap_addr *conns_pick_replica(struct session *s,
     return best;
 }
 
+/* A pooled connection becomes the session's: its name for messages, and
+ * the session's SET statements it lacks (all of them after a reset when
+ * what it ran is not where the session's list starts). */
+static void adopt(struct session *s, struct backend *be, const struct shardmap_shard *shard,
+                  const struct shardmap_addr *replica, int hidx)
+{
+    be->owner = s;
+    be->replica = replica != NULL;
+    be->health_idx = replica ? hidx : -1;
+    snprintf(be->shard, sizeof(be->shard), "%s%s", shard->name, replica ? " (replica)" : "");
+    be->shard_len = (uint8_t)(strlen(shard->name) < 140 ? strlen(shard->name) : 140);
+    bool prefix = be->napplied <= s->nsets && buf_avail(&be->applied) <= buf_avail(&s->sets) &&
+                  memcmp(buf_head(&be->applied), buf_head(&s->sets), buf_avail(&be->applied)) == 0;
+    if (prefix) {
+        be->replayed = be->napplied;
+    } else {
+        be->reset_pending = true;
+        be->replayed = 0;
+    }
+}
+
+void conns_detach(struct session *s, struct backend *be)
+{
+    for (int i = 0; i < s->nconns; i++)
+        if (s->conns[i] == be) {
+            s->conns[i] = s->conns[--s->nconns];
+            break;
+        }
+    if (s->be == be)
+        s->be = NULL;
+    if (s->reg_be == be) {
+        registry_set(s->w->router->reg, s->id, "", 0);
+        s->reg_be = NULL;
+    }
+}
+
+/* Give a connection back to the worker's pool, remembering the SET
+ * statements it ran. */
+static void give_back(struct session *s, struct backend *be)
+{
+    conns_detach(s, be);
+    /* the first be->replayed entries of the session's list */
+    size_t off = s->sets.off, end = off;
+    for (uint32_t i = 0; i < be->replayed && end < s->sets.len; i++) {
+        uint32_t n;
+        memcpy(&n, s->sets.data + end, sizeof(n));
+        end += sizeof(n) + n;
+    }
+    be->applied.off = be->applied.len = 0;
+    if (end > off && buf_append(&be->applied, s->sets.data + off, end - off) == -1) {
+        backend_release(be); /* cannot remember its state: not reusable */
+        return;
+    }
+    be->napplied = be->replayed;
+    be->busy = false;
+    pool_put(s->w, be);
+}
+
+void conns_release(struct session *s)
+{
+    if (s->st != SESSION_ST_IDLE || s->pinned || s->holding)
+        return;
+    for (int i = s->nconns - 1; i >= 0; i--) {
+        struct backend *be = s->conns[i];
+        if (be->st != BACKEND_ST_READY || (be->status & PROTO_STATUS_IN_TRANS) ||
+            be->xa_branch != 0)
+            continue;
+        if (be->busy) {
+            s->w->outstanding[be->health_idx]--;
+            be->busy = false;
+        }
+        give_back(s, be);
+    }
+}
+
 /* A connection to shard's server (its primary, or replica) not taken by
  * this statement, preferring one whose schema is already the one wanted. */
 static struct backend *find(const struct session *s, const struct shardmap_shard *shard,
@@ -124,6 +202,21 @@ struct backend *conns_get_at(struct session *s, const struct shardmap_shard *sha
         s->conns = c;
         s->conns_cap = cap;
     }
+    const struct shardmap_addr *at = replica ? replica : &shard->primary;
+    char addr[300];
+    snprintf(addr, sizeof(addr), "%s:%d", at->host, at->port);
+    be = pool_take(s->w, addr, s, schema);
+    if (be == NULL && !pool_may_open(s->w, addr, NULL) && pool_steal(s->w, addr))
+        be = pool_take(s->w, addr, s, schema);
+    if (be == NULL && !pool_may_open(s->w, addr, NULL))
+        pool_evict(s->w, addr); /* idle, but for another character set */
+    if (be != NULL) {
+        adopt(s, be, shard, replica, hidx);
+        s->conns[s->nconns++] = be;
+        return be;
+    }
+    if (!pool_may_open(s->w, addr, s))
+        return CONNS_WAIT;
     struct backend_params bp = {
         .user = r->cfg->backend_user,
         .password = r->cfg->backend_password,
@@ -145,18 +238,7 @@ struct backend *conns_get_at(struct session *s, const struct shardmap_shard *sha
 
 void conns_drop(struct session *s, struct backend *be)
 {
-    for (int i = 0; i < s->nconns; i++) {
-        if (s->conns[i] != be)
-            continue;
-        s->conns[i] = s->conns[--s->nconns];
-        break;
-    }
-    if (s->be == be)
-        s->be = NULL;
-    if (s->reg_be == be) {
-        registry_del(s->w->router->reg, s->id);
-        s->reg_be = NULL;
-    }
+    conns_detach(s, be);
     backend_release(be);
 }
 

@@ -15,6 +15,7 @@
 #include "router.h"
 #include "session_int.h"
 #include "health.h"
+#include "pool.h"
 #include "rw.h"
 #include "twopc.h"
 #include "xa.h"
@@ -44,6 +45,8 @@ struct exec_target {
     uint64_t affected, insert_id;
     bool ok, err, rows;
     bool track;     /* a setup command makes the server report GTIDs (rw.h) */
+    bool init_db;   /* the setup command in flight is COM_INIT_DB */
+    bool setup_err; /* a setup command failed (the error names the shard) */
     char value[32]; /* silent: the first column of the first row */
     bool has_value;
 };
@@ -192,8 +195,8 @@ static bool needs_track(const struct session *s, const struct backend *be)
  * not run, BEGIN. */
 static int setup_count(const struct session *s, const struct exec_target *t)
 {
-    int n = 0;
-    if (t->be->multi_statements != s->multi_statements)
+    int n = t->be->reset_pending ? 1 : 0;
+    if (t->be->multi_statements != s->multi_statements || t->be->reset_pending)
         n++;
     if (strcmp(t->be->schema, t->schema) != 0)
         n++;
@@ -210,6 +213,16 @@ static int setup_send(struct session *s, struct exec_target *t)
     struct backend *be = t->be;
     t->seq = 1;
     t->st = XT_SETUP;
+    if (be->reset_pending) {
+        /* a pooled connection that ran another session's SET statements:
+         * back to its state after connecting (the database stays) */
+        be->reset_pending = false;
+        be->multi_statements = !s->multi_statements; /* unknown: set it next */
+        be->gtid_tracking = false;
+        be->applied.off = be->applied.len = 0;
+        be->napplied = 0;
+        return send_cmd(be, PROTO_COM_RESET_CONNECTION, "", 0);
+    }
     if (be->multi_statements != s->multi_statements) {
         uint8_t opt[2] = {s->multi_statements ? 0 : 1, 0};
         be->multi_statements = s->multi_statements;
@@ -219,6 +232,7 @@ static int setup_send(struct session *s, struct exec_target *t)
         /* A connection without a database cannot get "no database" back;
          * statements without one do not need it, so keep it. */
         snprintf(be->schema, sizeof(be->schema), "%s", t->schema);
+        t->init_db = true;
         return send_cmd(be, PROTO_COM_INIT_DB, t->schema, strlen(t->schema));
     }
     if (t->track) {
@@ -513,6 +527,8 @@ static void send_oks(struct session *s, struct exec *x)
     if (x->o.insert_id != 0) {
         ok.last_insert_id = x->o.insert_id;
         s->last_insert_id = x->o.insert_id;
+    } else if (ok.last_insert_id != 0) {
+        s->last_insert_id = ok.last_insert_id;
     }
     ok.status = client_status(s, x);
     s->status = ok.status;
@@ -553,7 +569,7 @@ static void send_failure(struct session *s, struct exec *x)
         proto_write_err(&s->out, x->client_seq++, e.code, e.sqlstate,
                         "partially applied: done on shard(s) %s; failed on shard(s) %s: %.*s",
                         applied, failed, (int)e.msg_len, (const char *)e.msg);
-    else if (x->n > 1)
+    else if (x->n > 1 || x->t[x->err_target].setup_err)
         proto_write_err(&s->out, x->client_seq++, e.code, e.sqlstate, "shard %s: %.*s",
                         x->t[x->err_target].be->shard, (int)e.msg_len, (const char *)e.msg);
     else
@@ -626,7 +642,8 @@ static void finish(struct session *s, struct exec *x)
     rw_command_done(s);
     buf_shrink(&s->in, SESSION_BUF_KEEP);
     if (x->deadlock && !x->o.silent)
-        session_after_deadlock(s); /* last: it may start another exec on x */
+        session_after_deadlock(s); /* it may start another exec on x */
+    conns_release(s);              /* unless that one runs */
 }
 
 /* The UPDATE reserving ids of a sequence was answered (the client's
@@ -678,9 +695,13 @@ static int setup_answered(struct session *s, struct exec *x, int i, const uint8_
 {
     struct exec_target *t = &x->t[i];
     if (p[0] == 0xff) {
+        if (t->init_db)
+            t->be->schema[0] = '\x01'; /* unknown now: selected again next time */
+        t->setup_err = true;
         record_err(x, i, p, len);
         return 0;
     }
+    t->init_db = false;
     if (p[0] != 0x00 && !(p[0] == 0xfe && len < 9))
         return -1;
     uint16_t w, st = 0;
@@ -1027,6 +1048,8 @@ static struct backend *replica_conn(struct session *s, const struct plan *p,
                               "Out of resources: cannot allocate a backend connection");
             return NULL;
         }
+        if (be == CONNS_WAIT)
+            return be;
         if (be->st != BACKEND_ST_DEAD) {
             if (!be->busy) {
                 be->busy = true;
@@ -1072,6 +1095,11 @@ static bool connect_targets(struct session *s, const struct plan *p, const struc
             be = replica_conn(s, p, o, i, bes);
             if (be == NULL)
                 return false; /* answered */
+            if (be == CONNS_WAIT) {
+                waiting = true;
+                bes[i] = NULL;
+                continue;
+            }
             if (be != PRIMARY_PLEASE) {
                 waiting |= be->st == BACKEND_ST_CONNECTING;
                 bes[i] = be;
@@ -1096,6 +1124,11 @@ static bool connect_targets(struct session *s, const struct plan *p, const struc
                               "Out of resources: cannot allocate a backend connection");
             return false;
         }
+        if (be == CONNS_WAIT) {
+            waiting = true; /* in the pool's line: the command runs again when woken */
+            bes[i] = NULL;
+            continue;
+        }
         if (be->st == BACKEND_ST_DEAD) {
             session_reply_connect_error(s, be);
             backend_release(be);
@@ -1110,6 +1143,7 @@ static bool connect_targets(struct session *s, const struct plan *p, const struc
         s->st = SESSION_ST_CONNECTING;
         return false;
     }
+    pool_unwait(s->w, s);
     if (rw_waits_pending(s)) {
         rw_wait_start(s); /* the command runs again after it */
         return false;

@@ -1,7 +1,10 @@
 /* registry — client connection id -> server thread. See include/registry.h. */
 #include "registry.h"
 
+#include "worker.h"
+
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +15,9 @@ struct registry_entry {
     struct registry_entry *next;
     uint32_t conn_id;
     unsigned long thread_id;
-    char addr[300];
+    char addr[300]; /* "" while the session holds no connection */
+    int *killed;    /* the session's flag (NULL: not registered as a session) */
+    struct worker *w;
 };
 
 struct registry {
@@ -68,6 +73,40 @@ int registry_set(struct registry *reg, uint32_t conn_id, const char *addr, unsig
     snprintf((*pp)->addr, sizeof((*pp)->addr), "%s", addr);
     pthread_mutex_unlock(&reg->lock);
     return 0;
+}
+
+int registry_session(struct registry *reg, uint32_t conn_id, int *killed, struct worker *w)
+{
+    if (registry_set(reg, conn_id, "", 0) == -1)
+        return -1;
+    pthread_mutex_lock(&reg->lock);
+    struct registry_entry *e = *slot(reg, conn_id);
+    e->killed = killed;
+    e->w = w;
+    pthread_mutex_unlock(&reg->lock);
+    return 0;
+}
+
+int registry_kill(struct registry *reg, uint32_t conn_id, bool query_only, char *addr,
+                  size_t addrlen, unsigned long *thread_id)
+{
+    int rc = -1;
+    struct worker *w = NULL;
+    pthread_mutex_lock(&reg->lock);
+    struct registry_entry *e = *slot(reg, conn_id);
+    if (e != NULL) {
+        snprintf(addr, addrlen, "%s", e->addr);
+        *thread_id = e->thread_id;
+        rc = e->addr[0] != '\0' ? 0 : 1;
+        if (!query_only && e->killed != NULL) {
+            __atomic_store_n(e->killed, 1, __ATOMIC_RELAXED);
+            w = e->w;
+        }
+    }
+    if (w != NULL)
+        worker_wake(w); /* under the lock: the session cannot be freed meanwhile */
+    pthread_mutex_unlock(&reg->lock);
+    return rc;
 }
 
 void registry_del(struct registry *reg, uint32_t conn_id)

@@ -117,6 +117,7 @@ static enum relay_result first_packet(struct relay *r, const uint8_t *p, size_t 
         r->status = ok.status;
         r->warnings = ok.warnings;
         r->affected = ok.affected_rows;
+        r->insert_id = ok.last_insert_id;
         if (ok.state_len > 0)
             proto_state_gtid(ok.state, ok.state_len, r->gtid, sizeof(r->gtid));
         uint8_t state[300]; /* 64 characters of up to 4 bytes, with prefixes */

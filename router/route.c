@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "backend.h"
 #include "classify.h"
@@ -102,13 +103,37 @@ static bool leaves_state(const struct cls *c)
  * assigned inside statements, locks, SQL-level PREPARE, LOCK TABLES, and
  * anything not fully understood. (What a write leaves, LAST_INSERT_ID()
  * and ROW_COUNT(), is read by statements that go to the primary anyway.) */
-static bool pins_reads(const struct cls *c)
+static const char *pins_reads(const struct cls *c)
 {
-    uint32_t pin =
-        CLS_S_TEMP_TABLE | CLS_S_LOCK | CLS_S_PREPARE | CLS_S_LOCK_TABLES | CLS_S_UNKNOWN;
-    if (c->kind != CLS_SET)
-        pin |= CLS_S_USER_VAR;
-    return (c->session & pin) != 0 || (c->flags & (CLS_F_PARTIAL | CLS_F_INTO)) != 0;
+    if (c->session & CLS_S_TEMP_TABLE)
+        return "a temporary table";
+    if (c->session & CLS_S_LOCK)
+        return "GET_LOCK() or another named lock";
+    if (c->session & CLS_S_PREPARE)
+        return "SQL-level PREPARE/EXECUTE";
+    if (c->session & CLS_S_LOCK_TABLES)
+        return "LOCK TABLES";
+    if (c->session & CLS_S_NEXT_TX)
+        return "SET TRANSACTION for the next transaction";
+    if (c->kind != CLS_SET && (c->session & CLS_S_USER_VAR))
+        return "a user variable assigned inside a statement";
+    if (c->flags & CLS_F_INTO)
+        return "SELECT ... INTO";
+    if ((c->session & CLS_S_UNKNOWN) || (c->flags & CLS_F_PARTIAL))
+        return "a statement the router does not fully understand";
+    return NULL;
+}
+
+/* The session keeps its connections from now on (until
+ * COM_RESET_CONNECTION, COM_CHANGE_USER or the end): said once. */
+static void pin(struct session *s, const char *why)
+{
+    if (s->pinned || why == NULL)
+        return;
+    s->pinned = true;
+    log_info("client %s (session %u): pinned to its backend connections (no pooling, no replica "
+             "reads) until COM_RESET_CONNECTION or COM_CHANGE_USER: %s",
+             s->peer, s->id, why);
 }
 
 /* A SET every connection can run again with the same effect: session
@@ -136,6 +161,9 @@ static const char *pinning_effect(const struct cls *c)
         return "LOCK TABLES";
     if (c->kind != CLS_SET && (c->session & CLS_S_USER_VAR))
         return "assigning user variables inside a statement (use SET @var = ...)";
+    if (c->session & CLS_S_NEXT_TX)
+        return "SET TRANSACTION without SESSION (it changes one connection's next transaction; "
+               "use SET SESSION TRANSACTION or START TRANSACTION options)";
     return NULL;
 }
 
@@ -145,11 +173,13 @@ struct query_look {
     int nstmts;
     bool use; /* the text is exactly one USE: db */
     char db[STMT_NAME_MAX + 1];
-    bool load_local; /* some statement is LOAD DATA LOCAL */
-    bool kill;       /* some statement is a KILL */
-    bool stateful;   /* some statement may leave session state behind */
-    bool pins;       /* ... that only its connection has (see session.pinned) */
-    bool qualified;  /* every table named has a database qualifier */
+    bool load_local;  /* some statement is LOAD DATA LOCAL */
+    bool kill;        /* some statement is a KILL */
+    bool stateful;    /* some statement may leave session state behind */
+    const char *pins; /* ... that only its connection has (see session.pinned): what */
+    bool depends;     /* some statement reads what the previous one left (LAST_INSERT_ID()) */
+    bool holds;       /* some statement leaves that (a write, SQL_CALC_FOUND_ROWS) */
+    bool qualified;   /* every table named has a database qualifier */
 };
 
 /* Classify every statement; w->cls keeps the last one. */
@@ -170,13 +200,21 @@ static void look(struct session *s, const char *sql, size_t len, struct query_lo
         q->load_local |= c->kind == CLS_LOAD_DATA && (c->flags & CLS_F_LOCAL);
         q->kill |= c->kind == CLS_KILL;
         q->stateful |= leaves_state(c);
-        q->pins |= pins_reads(c);
+        if (q->pins == NULL)
+            q->pins = pins_reads(c);
+        q->depends |= (c->session & CLS_S_DEPENDS) != 0;
+        q->holds |= c->kind == CLS_INSERT || c->kind == CLS_REPLACE;
         for (int i = 0; i < c->ntables; i++)
             if (!(c->tables[i].flags & CLS_T_CTE) && c->tables[i].schema.len == 0)
                 q->qualified = false;
     }
-    if (rc == -1)
-        q->stateful = q->pins = true; /* does not tokenize: the server will say why */
+    if (rc == -1) {
+        q->stateful = true; /* does not tokenize: the server will say why */
+        q->pins = "a statement the router cannot read";
+    }
+    static const char calc[] = "sql_calc_found_rows";
+    for (size_t i = 0; i + sizeof(calc) - 1 <= len && !q->holds; i++)
+        q->holds = strncasecmp(sql + i, calc, sizeof(calc) - 1) == 0;
     q->use = first_use && q->nstmts == 1;
 }
 
@@ -188,9 +226,17 @@ void session_kill(struct session *s, unsigned long long id, bool query_only)
 {
     char addr[300], sql[64];
     unsigned long tid;
-    if (id > UINT32_MAX ||
-        registry_get(s->w->router->reg, (uint32_t)id, addr, sizeof(addr), &tid) == -1) {
+    int rc = id > UINT32_MAX ? -1
+                             : registry_kill(s->w->router->reg, (uint32_t)id, query_only, addr,
+                                             sizeof(addr), &tid);
+    if (rc == -1) {
         session_reply_err(s, PROTO_ER_NO_SUCH_THREAD, "HY000", "Unknown thread id: %llu", id);
+        return;
+    }
+    if (rc == 1) {
+        /* it holds no server connection: no statement runs; KILL
+         * CONNECTION closes it (its worker was told) */
+        session_reply_ok(s, NULL);
         return;
     }
     /* Any shard on that server will do: KILL needs no database. */
@@ -502,8 +548,7 @@ static void whole_text(struct session *s, const struct query_look *q, const char
     }
     if (q->stateful)
         s->dirty = true;
-    if (q->pins)
-        s->pinned = true;
+    pin(s, q->pins);
     run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, NULL, false);
 }
 
@@ -742,8 +787,8 @@ static int local_header(struct session *s, uint8_t *seq, const char *const *name
 static bool last_insert_id_query(const struct session *s, const struct cls *c)
 {
     static const char want[] = "last_insert_id()";
-    if (s->ks == NULL || !s->ks->sharded || c->kind != CLS_SELECT || c->ntables != 0 ||
-        c->nitems != 1 || (c->flags & CLS_F_PARTIAL))
+    if (s->ks == NULL || (!s->ks->sharded && !s->hold_lost) || c->kind != CLS_SELECT ||
+        c->ntables != 0 || c->nitems != 1 || (c->flags & CLS_F_PARTIAL))
         return false;
     const struct cls_span e = c->items[0].expr;
     size_t k = 0;
@@ -922,6 +967,14 @@ void session_query(struct session *s, const uint8_t *text, size_t len)
     if (consistency_set(s, sql, len))
         return;
     look(s, sql, len, &q);
+    if (s->holding && !q.depends) {
+        /* the last write's connections: nothing here reads what it left */
+        s->holding = false;
+        conns_release(s);
+    }
+    s->holding = q.holds;
+    if (q.holds)
+        s->hold_lost = false;
     if (refuse_special(s, &q, sql, len) || session_refuse_lost_keyspace(s))
         return;
     const struct cls *c = s->w->cls;
@@ -996,7 +1049,7 @@ void session_query(struct session *s, const uint8_t *text, size_t len)
     }
     if (!sharded && q.stateful)
         s->dirty = true;
-    if (!sharded && q.pins)
-        s->pinned = true;
+    if (!sharded)
+        pin(s, q.pins);
     planned(s, c, sql, len);
 }

@@ -18,6 +18,8 @@
 #include "router.h"
 #include "session_int.h"
 #include "health.h"
+#include "pool.h"
+#include "registry.h"
 #include "rw.h"
 #include "xa.h"
 
@@ -48,6 +50,7 @@ struct session *session_create(struct worker *w, int fd, const struct sockaddr_s
     s->id = __atomic_add_fetch(&w->router->next_conn_id, 1, __ATOMIC_RELAXED);
     list_init(&s->node);
     list_init(&s->tnode);
+    list_init(&s->pwnode);
     session_format_peer(peer, s->peer, sizeof(s->peer));
     s->map = shardmap_get(worker_map_refresh(w));
     s->map_gen = w->map_gen;
@@ -76,15 +79,34 @@ void session_close(struct session *s)
 {
     if (s->st == SESSION_ST_DEAD)
         return;
+    if (s->st == SESSION_ST_IDLE) {
+        s->holding = false;
+        conns_release(s); /* what holds nothing of the client's serves others */
+    }
     s->st = SESSION_ST_DEAD;
     list_del(&s->tnode);
     list_add_tail(&s->w->dead, &s->tnode);
+    pool_unwait(s->w, s);
+    registry_del(s->w->router->reg, s->id);
     if (s->pl.fd != -1) {
         close(s->pl.fd);
         s->pl.fd = -1;
     }
     conns_drop_all(s);
     __atomic_sub_fetch(&s->w->router->nclients, 1, __ATOMIC_RELAXED);
+}
+
+void session_check_killed(struct worker *w)
+{
+    struct list *n = w->sessions.next;
+    while (n != &w->sessions) {
+        struct session *s = list_entry(n, struct session, node);
+        n = n->next;
+        if (s->st == SESSION_ST_DEAD || !__atomic_load_n(&s->killed, __ATOMIC_RELAXED))
+            continue;
+        log_info("client %s (session %u): closed by KILL CONNECTION", s->peer, s->id);
+        session_close(s);
+    }
 }
 
 void session_reap(struct worker *w)
@@ -282,6 +304,8 @@ static void command_done(struct session *s)
         be->status = s->relay.status;
     if (be != NULL && s->relay.gtid[0] != '\0')
         rw_note_gtid(s, be, s->relay.gtid);
+    if (s->relay.insert_id != 0)
+        s->last_insert_id = s->relay.insert_id;
     rw_command_done(s);
     s->status = s->relay.status;
     if (s->tx_open || conns_in_trans(s))
@@ -294,6 +318,7 @@ static void command_done(struct session *s)
         backend_idle(be);
     if (s->relay.err_code == PROTO_ER_LOCK_DEADLOCK)
         session_after_deadlock(s);
+    conns_release(s);
 }
 
 /* One step of relaying the backend's response. Returns 1/0 as step_client. */
@@ -375,8 +400,12 @@ void session_run(struct session *s)
         session_close(s);
         return;
     }
-    if (s->st == SESSION_ST_IDLE)
-        buf_shrink(&s->out, SESSION_BUF_KEEP); /* between commands only */
+    if (s->st == SESSION_ST_IDLE) {
+        /* between commands: an idle client costs its struct and little
+         * more (the buffers come back with its next command) */
+        buf_shrink(&s->out, 0);
+        buf_shrink(&s->in, 0);
+    }
     if (s->st == SESSION_ST_CLOSING && buf_avail(&s->out) == 0)
         session_close(s);
 }
@@ -409,13 +438,7 @@ void session_backend_connected(struct session *s, struct backend *be)
 void session_backend_failed(struct session *s, struct backend *be)
 {
     bool waiting = s->st == SESSION_ST_CONNECTING;
-    for (int i = 0; i < s->nconns; i++)
-        if (s->conns[i] == be) {
-            s->conns[i] = s->conns[--s->nconns];
-            break;
-        }
-    if (s->be == be)
-        s->be = NULL;
+    conns_detach(s, be);
     if (be->replica) {
         /* Out of rotation; the command runs again, elsewhere. */
         health_mark_down(s->w->router->health, be->health_idx, be->error);

@@ -7,6 +7,9 @@
 #include "config.h"
 #include "log.h"
 #include "router.h"
+#include "registry.h"
+#include "rw.h"
+#include "exec.h"
 #include "session_int.h"
 
 #define NATIVE_PLUGIN "mysql_native_password"
@@ -63,15 +66,27 @@ static void finish_login(struct session *s, const uint8_t *token, size_t token_l
         login_failed(s, seq, PROTO_ER_ACCESS_DENIED, "28000", msg);
         return;
     }
+    const struct shardmap_keyspace *ks = NULL;
     if (s->db[0] != '\0') {
-        s->ks = shardmap_keyspace(s->map, s->db);
-        if (s->ks == NULL) {
+        ks = shardmap_keyspace(s->map, s->db);
+        if (ks == NULL) {
             snprintf(msg, sizeof(msg), "Unknown database '%s'", s->db);
             login_failed(s, seq, PROTO_ER_BAD_DB, "42000", msg);
             return;
         }
     }
+    if (s->changing_user) {
+        /* COM_CHANGE_USER: a new session on the same client connection */
+        s->changing_user = false;
+        conns_drop_all(s);
+        conns_forget_sets(s);
+        rw_free(s);
+        s->tx_open = s->holding = false;
+        s->ks_lost[0] = '\0';
+    }
+    s->ks = ks;
     s->consistency = u->consistency;
+    registry_session(r->reg, s->id, &s->killed, s->w);
     struct proto_ok ok = {.status = PROTO_STATUS_AUTOCOMMIT};
     proto_write_ok(&s->out, seq, s->caps, &ok);
     list_del(&s->tnode);
@@ -158,13 +173,102 @@ void session_on_handshake(struct session *s, const struct proto_msg *m)
 void session_on_auth_switch(struct session *s, const struct proto_msg *m)
 {
     uint8_t token[64];
+    uint8_t seq = s->changing_user ? 3 : 4; /* after COM_CHANGE_USER, switch, response */
     if (m->nparts != 1 || m->payload > sizeof(token)) {
-        login_failed(s, 4, PROTO_ER_HANDSHAKE, "08S01", "Bad handshake (auth switch response)");
+        login_failed(s, seq, PROTO_ER_HANDSHAKE, "08S01", "Bad handshake (auth switch response)");
         buf_consume(&s->in, m->wire);
         return;
     }
     size_t tlen = m->payload;
     memcpy(token, payload_of(s, m), tlen);
     buf_consume(&s->in, m->wire);
-    finish_login(s, token, tlen, 4);
+    finish_login(s, token, tlen, seq);
+}
+
+/* A NUL-terminated string at *p (within end): its length, *p moved past
+ * the NUL; -1 when there is no NUL. */
+static long cstr(const uint8_t **p, const uint8_t *end, const uint8_t **str)
+{
+    const uint8_t *nul = memchr(*p, 0, (size_t)(end - *p));
+    if (nul == NULL)
+        return -1;
+    *str = *p;
+    long n = (long)(nul - *p);
+    *p = nul + 1;
+    return n;
+}
+
+void session_change_user(struct session *s, const uint8_t *payload, size_t len)
+{
+    const uint8_t *p = payload + 1, *end = payload + len, *user, *auth, *db = NULL, *plugin = NULL;
+    long ulen = cstr(&p, end, &user), dblen = 0, plen = 0;
+    size_t alen = 0;
+    const char *bad = NULL;
+    if (ulen < 0 || (size_t)ulen >= sizeof(s->user)) {
+        bad = "user name";
+    } else if (s->caps & PROTO_CAP_SECURE_CONNECTION) {
+        if (p >= end || (size_t)(end - p) < 1u + *p)
+            bad = "authentication data";
+        else {
+            alen = *p;
+            auth = p + 1;
+            p += 1 + alen;
+        }
+    } else {
+        long n = cstr(&p, end, &auth);
+        if (n < 0)
+            bad = "authentication data";
+        else
+            alen = (size_t)n;
+    }
+    if (bad == NULL && p < end &&
+        ((dblen = cstr(&p, end, &db)) < 0 || (size_t)dblen >= sizeof(s->db)))
+        bad = "database name";
+    uint16_t charset = 0;
+    if (bad == NULL && end - p >= 2) {
+        charset = proto_u16(p);
+        p += 2;
+    }
+    if (bad == NULL && p < end && (s->caps & PROTO_CAP_PLUGIN_AUTH) &&
+        (plen = cstr(&p, end, &plugin)) < 0)
+        plugin = NULL; /* attributes or junk after: the plugin name is optional */
+    if (bad != NULL) {
+        buf_consume(&s->in, s->cmd_wire);
+        s->cmd_wire = 0;
+        char msg[120];
+        snprintf(msg, sizeof(msg), "Malformed COM_CHANGE_USER packet (%s)", bad);
+        login_failed(s, s->cmd_seq, PROTO_ER_MALFORMED_PACKET, "HY000", msg);
+        return;
+    }
+    memcpy(s->user, user, (size_t)ulen);
+    s->user[ulen] = '\0';
+    if (db != NULL)
+        memcpy(s->db, db, (size_t)dblen);
+    s->db[db != NULL ? dblen : 0] = '\0';
+    if (charset != 0 && charset < 256)
+        s->charset = (uint8_t)charset;
+    s->changing_user = true;
+    uint8_t token[64];
+    size_t tlen = alen < sizeof(token) ? alen : sizeof(token);
+    if (tlen > 0)
+        memcpy(token, auth, tlen);
+    buf_consume(&s->in, s->cmd_wire);
+    s->cmd_wire = 0;
+    s->w->questions++;
+    bool native =
+        plugin == NULL || plen == 0 ||
+        ((size_t)plen == strlen(NATIVE_PLUGIN) && memcmp(plugin, NATIVE_PLUGIN, (size_t)plen) == 0);
+    if (!native) {
+        /* e.g. caching_sha2_password: ask for mysql_native_password with
+         * the connection's scramble */
+        uint8_t data[AUTH_SCRAMBLE_LEN + 1];
+        memcpy(data, s->scramble, AUTH_SCRAMBLE_LEN);
+        data[AUTH_SCRAMBLE_LEN] = 0;
+        proto_write_auth_switch(&s->out, 1, NATIVE_PLUGIN, data, sizeof(data));
+        s->st = SESSION_ST_AUTH_SWITCH;
+        s->deadline_ms = s->w->now_ms + (uint64_t)s->w->router->cfg->handshake_timeout_ms;
+        list_add_tail(&s->w->handshaking, &s->tnode);
+        return;
+    }
+    finish_login(s, token, tlen, 1);
 }

@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include "health.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -120,6 +121,7 @@ int worker_init(struct worker *w, struct router *r, int id, char *err, size_t er
     list_init(&w->connecting);
     list_init(&w->dead);
     list_init(&w->dead_backends);
+    list_init(&w->pool_ready);
     w->cls = calloc(1, sizeof(*w->cls));
     w->plan = calloc(1, sizeof(*w->plan));
     w->outstanding = calloc(HEALTH_MAX, sizeof(*w->outstanding));
@@ -187,6 +189,7 @@ void worker_deinit(struct worker *w)
     seq_free(&w->seqs);
     free(w->outstanding);
     w->outstanding = NULL;
+    pool_destroy(w);
     buf_free(&w->wire);
     if (w->listener.fd != -1)
         close(w->listener.fd);
@@ -260,7 +263,8 @@ static void dispatch(struct worker *w, struct epoll_event *ev)
         uint64_t v;
         ssize_t n = read(w->wake.fd, &v, sizeof(v));
         (void)n;
-        worker_map_refresh(w); /* a new shard map version, perhaps */
+        worker_map_refresh(w);   /* a new shard map version, perhaps */
+        session_check_killed(w); /* or a KILL of one of our sessions */
         break;
     }
     case POLL_SESSION:
@@ -292,7 +296,7 @@ static void *worker_main(void *arg)
     for (;;) {
         bool stopping = __atomic_load_n(&w->router->stopping, __ATOMIC_RELAXED);
         int timeout = -1;
-        if (stopping || !list_empty(&w->handshaking) || !list_empty(&w->connecting))
+        if (stopping || !list_empty(&w->handshaking) || !list_empty(&w->connecting) || pool_busy(w))
             timeout = TICK_MS;
         int n = epoll_wait(w->epfd, evs, MAX_EVENTS, timeout);
         if (n == -1 && errno != EINTR) {
@@ -302,10 +306,13 @@ static void *worker_main(void *arg)
         w->now_ms = worker_clock_ms();
         for (int i = 0; i < n; i++)
             dispatch(w, &evs[i]);
+        pool_run_ready(w);
         if (w->now_ms >= next_tick) {
             next_tick = w->now_ms + TICK_MS;
             session_check_timeouts(w);
             backend_check_timeouts(w);
+            pool_tick(w);
+            pool_run_ready(w);
         }
         if (stopping) {
             if (stop_deadline == 0) {
@@ -316,8 +323,11 @@ static void *worker_main(void *arg)
         }
         session_reap(w);
         backend_reap(w);
-        if (stopping && list_empty(&w->sessions))
+        if (stopping && list_empty(&w->sessions)) {
+            pool_free(w);
+            backend_reap(w);
             break;
+        }
     }
     return NULL;
 }

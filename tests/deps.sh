@@ -15,7 +15,7 @@ PACKAGES=(
     gcc make pkg-config libc6-dev
     libmariadb-dev libconfig-dev libxxhash-dev xxhash libcmocka-dev libssl-dev
     mariadb-server mariadb-client sysbench haproxy
-    python3 python3-pymysql python3-xxhash
+    python3 python3-pymysql python3-xxhash python3-mysqldb
     mandoc procps iproute2 clang clang-format
 )
 

@@ -32,6 +32,11 @@
 #                         (per-statement counts in the summary; raw files in
 #                         build/bench/profile; adds ~30 s)
 #   BENCH_SHARDED=1       0 skips the sharded part (~5 min with its defaults)
+#   BENCH_POOL=1          0 skips the pooling part (tests/bench/bench_pool.py:
+#                         1,000 clients through pool_max 32 vs no limit, router
+#                         memory with 10,000 idle clients, reads with and
+#                         without the replica; BENCH_POOL_CLIENTS, _RATE, _MAX,
+#                         _IDLE size it)
 #   BENCH_SHARDED_TABLES=4, BENCH_SHARDED_TABLE_SIZE=10000, BENCH_SCATTER_ROWS=200000,
 #   BENCH_SCATTER_RUNS=200, BENCH_SCATTER_MAX_SECONDS=20, BENCH_BIG_ROWS=10000000,
 #   BENCH_BIG_GEN_SECONDS=120, BENCH_SHARDED_BASE_PORT=
@@ -58,6 +63,7 @@ BENCH_CONNS=${BENCH_CONNS:-1000}
 BENCH_PROFILE=${BENCH_PROFILE:-0}
 BENCH_ROUNDS=${BENCH_ROUNDS:-1}
 BENCH_SHARDED=${BENCH_SHARDED:-1}
+BENCH_POOL=${BENCH_POOL:-1}
 WORKLOADS=(oltp_point_select oltp_read_only)
 TARGETS=(direct haproxy shardrouter)
 TABLES=4 TABLE_SIZE=10000
@@ -102,7 +108,7 @@ echo "$LOOKUP_FIGURES" >"$OUT/lookup.txt"
 
 # ---------------------------------------------------------------- cleanup
 
-ROUTER_PID="" HAPROXY_PID="" TB_STARTED="" SB_PID="" SHARDED_PID=""
+ROUTER_PID="" HAPROXY_PID="" TB_STARTED="" SB_PID="" SHARDED_PID="" POOL_PID=""
 
 stop_child() {  # stop_child PID NAME — TERM, wait up to 10 s, then KILL
     local pid=$1 i
@@ -127,6 +133,7 @@ cleanup() {
     [ -z "$SB_PID" ] || { kill -TERM "$SB_PID" 2>/dev/null || true; wait "$SB_PID" 2>/dev/null || true; }
     # bench_sharded.py stops its own testbed and router on SIGTERM
     [ -z "$SHARDED_PID" ] || { kill -TERM "$SHARDED_PID" 2>/dev/null || true; wait "$SHARDED_PID" 2>/dev/null || true; }
+    [ -z "$POOL_PID" ] || { kill -TERM "$POOL_PID" 2>/dev/null || true; wait "$POOL_PID" 2>/dev/null || true; }
     stop_child "$ROUTER_PID" shardrouter
     stop_child "$HAPROXY_PID" haproxy
     if [ -n "$TB_STARTED" ]; then
@@ -473,6 +480,21 @@ if [ "$BENCH_SHARDED" = 1 ]; then
     SHARDED_PID=""
     if [ $rc -ne 0 ]; then
         say "the sharded part failed (exit $rc; see above and $OUT/sharded)"
+        FAILED=1
+    fi
+fi
+
+# ---------------------------------------------------------------- pooling
+
+if [ "$BENCH_POOL" = 1 ]; then
+    say "pooling: tests/bench/bench_pool.py (its own testbed and routers)"
+    rc=0
+    SHARDROUTER_BIN=$ROUTER_BIN "$PY" "$BENCH_DIR/bench_pool.py" --out "$OUT" --no-summary &
+    POOL_PID=$!
+    wait "$POOL_PID" || rc=$?
+    POOL_PID=""
+    if [ $rc -ne 0 ]; then
+        say "the pooling part failed (exit $rc; see above and $OUT/pool)"
         FAILED=1
     fi
 fi

@@ -413,6 +413,14 @@ def main():
         with open(sp) as f:
             sharded = json.load(f)
         out.extend(sharded_lines(sharded))
+    pool = None
+    pp = os.path.join(out_dir, "pool.json")
+    if os.path.exists(pp):
+        with open(pp) as f:
+            pool = json.load(f)
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import bench_pool
+        out.extend(bench_pool.lines(pool))
     print("\n".join(out))
 
     res = {"meta": meta, "disturbed_runs": noisy,
@@ -423,6 +431,8 @@ def main():
         res["profile"] = prof
     if sharded is not None:
         res["sharded"] = sharded
+    if pool is not None:
+        res["pool"] = pool
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(res, f, indent=2)
         f.write("\n")
