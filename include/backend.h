@@ -43,6 +43,9 @@ struct backend_params {
      * NULL: the primary */
     const struct shardmap_addr *replica;
     int health_idx;
+    /* the primary's address (health_primary: a writable replica after a
+     * failover); NULL: shard->primary */
+    const struct shardmap_addr *primary;
 };
 
 struct backend {

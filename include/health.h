@@ -32,6 +32,7 @@
 
 struct router;
 struct shardmap_addr;
+struct shardmap_shard;
 
 struct health_entry {
     char host[256];
@@ -40,6 +41,7 @@ struct health_entry {
     int checked;     /* answered at least one check */
     int up;          /* answered the last check */
     int replicating; /* replicas: IO and SQL threads running */
+    int read_only;   /* @@read_only is on */
     int64_t lag_ms;  /* replicas: see above; -1 unknown */
     uint64_t checks; /* checks done */
     char why[200];   /* last reason it is not usable (monitor thread's) */
@@ -64,6 +66,12 @@ bool health_replica_usable(const struct health *h, int idx, int64_t max_lag_ms);
 /* A worker could not reach the server: out of rotation until the monitor
  * sees it answer again; the monitor checks at once. */
 void health_mark_down(struct health *h, int idx, const char *why);
+
+/* The server that takes shard's writes: its primary, unless the monitor
+ * found the primary read-only while one of the shard's replicas answers and
+ * is writable (a failover the shard map does not show yet): then that
+ * replica. Lock-free; the primary when no monitor runs. */
+const struct shardmap_addr *health_primary(const struct shardmap_shard *shard);
 
 /* Run a check pass now (tests, and after health_mark_down). */
 void health_poke(struct health *h);

@@ -83,7 +83,9 @@ struct backend *backend_connect(struct worker *w, struct session *owner,
     be->found_rows = p->found_rows;
     list_init(&be->tnode);
     list_init(&be->pnode);
-    const struct shardmap_addr *at = p->replica ? p->replica : &shard->primary;
+    const struct shardmap_addr *at = p->replica   ? p->replica
+                                     : p->primary ? p->primary
+                                                  : &shard->primary;
     be->replica = p->replica != NULL;
     be->health_idx = p->replica ? p->health_idx : -1;
     snprintf(be->shard, sizeof(be->shard), "%s%s", shard->name, be->replica ? " (replica)" : "");

@@ -23,14 +23,11 @@ static bool is_taken(const struct backend *be, struct backend *const *taken, int
     return false;
 }
 
+static bool addr_is(const char *addr, const struct shardmap_addr *a);
+
 bool conns_addr_is(const char *addr, const struct shardmap_shard *shard)
 {
-    size_t n = strlen(shard->primary.host);
-    if (strncmp(addr, shard->primary.host, n) != 0 || addr[n] != ':')
-        return false;
-    char *end;
-    long port = strtol(addr + n + 1, &end, 10);
-    return *end == '\0' && port == shard->primary.port;
+    return addr_is(addr, health_primary(shard));
 }
 
 static bool addr_is(const char *addr, const struct shardmap_addr *a)
@@ -202,7 +199,7 @@ struct backend *conns_get_at(struct session *s, const struct shardmap_shard *sha
         s->conns = c;
         s->conns_cap = cap;
     }
-    const struct shardmap_addr *at = replica ? replica : &shard->primary;
+    const struct shardmap_addr *at = replica ? replica : health_primary(shard);
     char addr[300];
     snprintf(addr, sizeof(addr), "%s:%d", at->host, at->port);
     be = pool_take(s->w, addr, s, schema);
@@ -228,6 +225,7 @@ struct backend *conns_get_at(struct session *s, const struct shardmap_shard *sha
         .local_infile = r->cfg->allow_local_infile,
         .replica = replica,
         .health_idx = hidx,
+        .primary = at,
     };
     be = backend_connect(s->w, s, shard, &bp);
     if (be == NULL || be->st == BACKEND_ST_DEAD)

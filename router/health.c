@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "config.h"
@@ -35,7 +36,8 @@ struct mon {
     bool mariadb;
     bool was_usable; /* for log lines when it changes */
     bool logged_down;
-    uint64_t pass; /* the pass that checked it last */
+    uint64_t pass;     /* the pass that checked it last */
+    bool writes_moved; /* primaries: health_primary() names a replica (logged) */
     /* primaries: their recent positions, oldest first (ring) */
     struct sample *hist;
     int hist_n, hist_head;
@@ -62,6 +64,8 @@ static int64_t mono_ms(void)
 static void pass(void *arg);
 static void monitor_done(void *arg);
 
+static struct health *g_health; /* the router's (health_primary needs no argument) */
+
 struct health *health_create(struct router *r)
 {
     struct health *h = calloc(1, sizeof(*h));
@@ -71,6 +75,7 @@ struct health *health_create(struct router *r)
     h->cfg = r->cfg;
     pthread_mutex_init(&h->lock, NULL);
     ticker_init(&h->ticker, pass, monitor_done, h, r->cfg->monitor_interval_ms, LOG_THREAD_MONITOR);
+    g_health = h;
     return h;
 }
 
@@ -97,6 +102,33 @@ int health_index(struct health *h, const struct shardmap_addr *a)
     if (idx == h->n - 1 && h->e[idx].checks == 0)
         ticker_poke(&h->ticker); /* a new server: check it soon */
     return idx;
+}
+
+static int lookup(const struct health *h, const struct shardmap_addr *a)
+{
+    int n = __atomic_load_n(&h->n, __ATOMIC_ACQUIRE);
+    for (int i = 0; i < n; i++)
+        if (h->e[i].port == a->port && strcmp(h->e[i].host, a->host) == 0)
+            return i;
+    return -1;
+}
+
+const struct shardmap_addr *health_primary(const struct shardmap_shard *shard)
+{
+    const struct health *h = g_health;
+    if (h == NULL || shard->nreplicas == 0)
+        return &shard->primary;
+    int p = lookup(h, &shard->primary);
+    if (p < 0 || !__atomic_load_n(&h->e[p].read_only, __ATOMIC_RELAXED))
+        return &shard->primary;
+    for (int j = 0; j < shard->nreplicas; j++) {
+        int r = lookup(h, &shard->replicas[j]);
+        if (r >= 0 && __atomic_load_n(&h->e[r].up, __ATOMIC_RELAXED) &&
+            __atomic_load_n(&h->e[r].checked, __ATOMIC_RELAXED) &&
+            !__atomic_load_n(&h->e[r].read_only, __ATOMIC_RELAXED))
+            return &shard->replicas[j];
+    }
+    return &shard->primary;
 }
 
 const struct health_entry *health_get(const struct health *h, int idx)
@@ -333,10 +365,16 @@ static void check(struct health *h, int idx, int primary, int64_t now)
             }
         }
     }
+    char ro[32] = "";
+    if (up && query_value(m->my, "SELECT @@read_only", ro, sizeof(ro), why, sizeof(why)) == -1)
+        up = false;
     if (!up && m->my != NULL) {
         mysql_close(m->my);
         m->my = NULL;
     }
+    if (up)
+        __atomic_store_n(&e->read_only, strcmp(ro, "1") == 0 || strcasecmp(ro, "ON") == 0,
+                         __ATOMIC_RELAXED);
     __atomic_store_n(&e->replicating, replicating ? 1 : 0, __ATOMIC_RELAXED);
     __atomic_store_n(&e->lag_ms, lag, __ATOMIC_RELAXED);
     __atomic_store_n(&e->up, up ? 1 : 0, __ATOMIC_RELAXED);
@@ -393,6 +431,19 @@ static void pass(void *arg)
                     if (r >= 0)
                         h->mon[r].pass = h->pass;
                 }
+                const struct shardmap_addr *w = health_primary(sh);
+                bool moved = w != &sh->primary;
+                if (moved != h->mon[p].writes_moved) {
+                    if (moved)
+                        log_warn("monitor: shard %s: primary %s:%d is read-only and replica %s:%d "
+                                 "is writable: writes go to %s:%d until the shard map names it",
+                                 sh->name, sh->primary.host, sh->primary.port, w->host, w->port,
+                                 w->host, w->port);
+                    else
+                        log_info("monitor: shard %s: writes go to its primary %s:%d again",
+                                 sh->name, sh->primary.host, sh->primary.port);
+                    h->mon[p].writes_moved = moved;
+                }
             }
     shardmap_put(map);
 }
@@ -423,6 +474,8 @@ void health_destroy(struct health *h)
     if (h == NULL)
         return;
     ticker_destroy(&h->ticker);
+    if (g_health == h)
+        g_health = NULL;
     for (int i = 0; i < HEALTH_MAX; i++)
         free(h->mon[i].hist);
     pthread_mutex_destroy(&h->lock);

@@ -283,6 +283,38 @@ def stopped_replication_and_fallback():
         replica_sql(0, "START SLAVE")
 
 
+@test
+def writes_follow_read_only_flags():
+    """A failover the shard map does not show yet: the primary becomes
+    read-only and the replica writable. Within two monitor intervals the
+    statements bound for the primary go to the replica; when the flags are
+    back, to the primary again."""
+    setup()
+    prim, repl = server_id(0, "primary"), server_id(0, "replica")
+    hinted = "SELECT /* shardrouter:primary */ @@server_id"
+    try:
+        with router() as r:
+            in_rotation(r)
+            c = r.connect(database="rp", autocommit=True)
+            cur = c.cursor()
+            eq(one(cur, hinted)[0], prim, "before")
+            admin_sql("SET GLOBAL read_only = 1", 0)
+            replica_sql(0, "SET GLOBAL read_only = 0")
+            t0 = time.time()
+            wait_for("writes to move", lambda: "is read-only and replica %s:%d is writable" % (HOST, port(0, "replica"))
+                     in r.log(), timeout=5)
+            assert time.time() - t0 < 2 * INTERVAL_MS / 1000.0 + 0.3, "took %.2f s" % (time.time() - t0)
+            eq(one(cur, hinted)[0], repl, "the writable replica takes the primary's statements")
+            admin_sql("SET GLOBAL read_only = 0", 0)
+            replica_sql(0, "SET GLOBAL read_only = 1")
+            wait_for("writes to come back", lambda: "writes go to its primary" in r.log(), timeout=5)
+            eq(one(cur, hinted)[0], prim, "back on the primary")
+            c.close()
+    finally:
+        admin_sql("SET GLOBAL read_only = 0", 0)
+        replica_sql(0, "SET GLOBAL read_only = 1")
+
+
 def replica_cmdline(shard):
     pid = int(ENV["SHARD%d_REPLICA_PID" % shard])
     try:
