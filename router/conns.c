@@ -92,8 +92,9 @@ static void adopt(struct session *s, struct backend *be, const struct shardmap_s
     be->health_idx = replica ? hidx : -1;
     snprintf(be->shard, sizeof(be->shard), "%s%s", shard->name, replica ? " (replica)" : "");
     be->shard_len = (uint8_t)(strlen(shard->name) < 140 ? strlen(shard->name) : 140);
-    bool prefix = be->napplied <= s->nsets && buf_avail(&be->applied) <= buf_avail(&s->sets) &&
-                  memcmp(buf_head(&be->applied), buf_head(&s->sets), buf_avail(&be->applied)) == 0;
+    size_t n = buf_avail(&be->applied);
+    bool prefix = be->napplied <= s->nsets && n <= buf_avail(&s->sets) &&
+                  (n == 0 || memcmp(buf_head(&be->applied), buf_head(&s->sets), n) == 0);
     if (prefix) {
         be->replayed = be->napplied;
     } else {
