@@ -24,6 +24,7 @@ enum shardmap_hash {
 struct shardmap_addr {
     char host[256];
     int port;
+    int weight; /* replicas: share of the reads (1 to 1000; 0 in other addresses means 1) */
 };
 
 /* One shard: owns keyspace ids in [start, end) where end == 0 with

@@ -66,9 +66,9 @@ struct worker {
     struct shardmap *map;
     uint64_t map_gen;
     /* statements in flight on each replica (health table index), for
-     * picking the least busy one; and a turn counter for ties */
+     * picking the least busy one */
     int *outstanding;
-    unsigned turn;
+    int *credit; /* smooth weighted round robin among equally busy replicas */
     /* idle backend connections per server (pool.c) */
     struct pool_server **pools;
     int npools;

@@ -58,27 +58,45 @@ const struct shardmap_addr *conns_pick_replica(struct session *s,
                                                const struct shardmap_shard *shard, int *hidx)
 {
     struct router *r = s->w->router;
-    const struct shardmap_addr *best = NULL;
-    int best_load = 0, best_idx = -1, nbest = 0;
-    for (int i = 0; i < shard->nreplicas && r->health != NULL; i++) {
+    struct worker *w = s->w;
+    int cand[64], ncand = 0;
+    /* the usable replicas with the fewest statements in flight per unit of
+     * weight (a.load / a.weight < b.load / b.weight, cross-multiplied) */
+    for (int i = 0; i < shard->nreplicas && r->health != NULL && ncand < 64; i++) {
         int idx = health_index(r->health, &shard->replicas[i]);
         if (idx < 0 || !health_replica_usable(r->health, idx, r->cfg->max_replica_lag_ms))
             continue;
-        int load = s->w->outstanding[idx];
-        if (best == NULL || load < best_load) {
-            best = &shard->replicas[i];
-            best_load = load;
-            best_idx = idx;
-            nbest = 1;
-        } else if (load == best_load && s->w->turn % (unsigned)++nbest == 0) {
-            /* ties: each of the equals in turn */
-            best = &shard->replicas[i];
-            best_idx = idx;
+        long load = w->outstanding[idx],
+             wt = shard->replicas[i].weight > 0 ? shard->replicas[i].weight : 1;
+        if (ncand > 0) {
+            const struct shardmap_addr *b = &shard->replicas[cand[0]];
+            long bload = w->outstanding[health_index(r->health, b)],
+                 bwt = b->weight > 0 ? b->weight : 1;
+            if (load * bwt > bload * wt)
+                continue;
+            if (load * bwt < bload * wt)
+                ncand = 0;
         }
+        cand[ncand++] = i;
     }
-    s->w->turn++;
-    *hidx = best_idx;
-    return best;
+    if (ncand == 0) {
+        *hidx = -1;
+        return NULL;
+    }
+    /* among those, smooth weighted round robin: each gains its weight, the
+     * one with the most credit is picked and pays the total */
+    int pick = cand[0], total = 0;
+    for (int k = 0; k < ncand; k++) {
+        const struct shardmap_addr *a = &shard->replicas[cand[k]];
+        int idx = health_index(r->health, a), wt = a->weight > 0 ? a->weight : 1;
+        w->credit[idx] += wt;
+        total += wt;
+        if (k == 0 || w->credit[idx] > w->credit[health_index(r->health, &shard->replicas[pick])])
+            pick = cand[k];
+    }
+    *hidx = health_index(r->health, &shard->replicas[pick]);
+    w->credit[*hidx] -= total;
+    return &shard->replicas[pick];
 }
 
 /* A pooled connection becomes the session's: its name for messages, and

@@ -125,7 +125,8 @@ int worker_init(struct worker *w, struct router *r, int id, char *err, size_t er
     w->cls = calloc(1, sizeof(*w->cls));
     w->plan = calloc(1, sizeof(*w->plan));
     w->outstanding = calloc(HEALTH_MAX, sizeof(*w->outstanding));
-    if (w->cls == NULL || w->plan == NULL || w->outstanding == NULL) {
+    w->credit = calloc(HEALTH_MAX, sizeof(*w->credit));
+    if (w->cls == NULL || w->plan == NULL || w->outstanding == NULL || w->credit == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -188,7 +189,8 @@ void worker_deinit(struct worker *w)
     w->plan = NULL;
     seq_free(&w->seqs);
     free(w->outstanding);
-    w->outstanding = NULL;
+    free(w->credit);
+    w->outstanding = w->credit = NULL;
     pool_destroy(w);
     buf_free(&w->wire);
     if (w->listener.fd != -1)

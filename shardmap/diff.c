@@ -99,13 +99,18 @@ static bool diff_has_addr(const struct shardmap_addr *list, int n, const struct 
     return false;
 }
 
-/* Same set of replicas, in any order (a map refuses repeated replicas). */
+/* Same set of replicas with the same weights, in any order (a map refuses
+ * repeated replicas). */
 static bool diff_same_replicas(const struct shardmap_shard *x, const struct shardmap_shard *y)
 {
     if (x->nreplicas != y->nreplicas)
         return false;
     for (int i = 0; i < x->nreplicas; i++) {
-        if (!diff_has_addr(y->replicas, y->nreplicas, &x->replicas[i]))
+        bool same = false;
+        for (int j = 0; j < y->nreplicas && !same; j++)
+            same = diff_same_addr(&y->replicas[j], &x->replicas[i]) &&
+                   y->replicas[j].weight == x->replicas[i].weight;
+        if (!same)
             return false;
     }
     return true;

@@ -435,6 +435,41 @@ static int load_addr(struct load_ctx *c, const config_setting_t *s, const char *
     return 0;
 }
 
+/* A replica: "host:port" (weight 1), or { address = "host:port"; weight = N; }. */
+static int load_replica(struct load_ctx *c, const config_setting_t *s, const char *where,
+                        struct shardmap_addr *out)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+        if (load_addr(c, s, where, "replica address", out) == -1)
+            return -1;
+        out->weight = 1;
+        return 0;
+    }
+    const config_setting_t *a = config_setting_get_member(s, "address"),
+                           *w = config_setting_get_member(s, "weight");
+    for (int i = 0; i < config_setting_length(s); i++) {
+        const char *n = config_setting_name(config_setting_get_elem(s, (unsigned)i));
+        if (strcmp(n, "address") != 0 && strcmp(n, "weight") != 0)
+            return load_fail(c, config_setting_get_elem(s, (unsigned)i),
+                             "%s: unknown setting \"%s\" in a replica; a replica is \"HOST:PORT\" "
+                             "or { address = \"HOST:PORT\"; weight = N; }",
+                             where, n);
+    }
+    if (a == NULL)
+        return load_fail(c, s, "%s: a replica group needs address = \"HOST:PORT\"", where);
+    if (load_addr(c, a, where, "replica address", out) == -1)
+        return -1;
+    out->weight = 1;
+    if (w != NULL) {
+        if (config_setting_type(w) != CONFIG_TYPE_INT || config_setting_get_int(w) < 1 ||
+            config_setting_get_int(w) > 1000)
+            return load_fail(c, w, "%s: replica %s:%d: weight must be an integer from 1 to 1000",
+                             where, out->host, out->port);
+        out->weight = config_setting_get_int(w);
+    }
+    return 0;
+}
+
 static bool load_same_addr(const struct shardmap_addr *a, const struct shardmap_addr *b)
 {
     return a->port == b->port && strcmp(a->host, b->host) == 0;
@@ -464,7 +499,7 @@ static int load_servers(struct load_ctx *c, const config_setting_t *g, struct sh
         sh->nreplicas = n;
         for (int i = 0; i < n; i++) {
             const config_setting_t *e = config_setting_get_elem(rl, (unsigned)i);
-            if (load_addr(c, e, where, "replica address", &sh->replicas[i]) == -1)
+            if (load_replica(c, e, where, &sh->replicas[i]) == -1)
                 return -1;
             if (load_same_addr(&sh->replicas[i], &sh->primary))
                 return load_fail(c, e,

@@ -195,7 +195,11 @@ void ctl_replicas(char *buf, size_t len, const struct shardmap_shard *sh)
     for (int r = 0; r < sh->nreplicas && used < len; r++) {
         char a[300];
         shardmap_format_addr(&sh->replicas[r], a, sizeof(a));
-        snprintf(buf + used, len - used, "%s%s", r ? ", " : "", a);
+        if (sh->replicas[r].weight > 1)
+            snprintf(buf + used, len - used, "%s%s (weight %d)", r ? ", " : "", a,
+                     sh->replicas[r].weight);
+        else
+            snprintf(buf + used, len - used, "%s%s", r ? ", " : "", a);
         used = strlen(buf);
     }
 }

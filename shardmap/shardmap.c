@@ -223,7 +223,13 @@ static void strbuf_shard(struct strbuf *sb, const struct shardmap_keyspace *ks,
         strbuf_printf(sb, " replicas = (");
         for (int r = 0; r < sh->nreplicas; r++) {
             strbuf_printf(sb, r ? ", " : " ");
-            strbuf_addr(sb, &sh->replicas[r]);
+            if (sh->replicas[r].weight > 1) {
+                strbuf_printf(sb, "{ address = ");
+                strbuf_addr(sb, &sh->replicas[r]);
+                strbuf_printf(sb, "; weight = %d; }", sh->replicas[r].weight);
+            } else {
+                strbuf_addr(sb, &sh->replicas[r]);
+            }
         }
         strbuf_printf(sb, " );");
     }

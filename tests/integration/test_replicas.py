@@ -285,6 +285,37 @@ def stopped_replication_and_fallback():
 
 
 @test
+def replica_weights():
+    """Weights share the reads: a keyspace whose replicas are shard 0's
+    replica with weight 3 and shard 1's replica (weight 1; it holds other
+    data, but @@server_id is all these reads ask): one client's 400 reads
+    go 3 to 1. The map is printed back with its weights by shardctl."""
+    setup()
+    admin_sql("CREATE DATABASE IF NOT EXISTS rp_main", 1)  # the schema, on shard 1's servers too
+    wait_replica(1)
+    m = ('version = 1;\nkeyspaces = ( { name = "wt"; shards = ( { primary = "%s:%d"; replicas = ( '
+         '{ address = "%s:%d"; weight = 3; }, "%s:%d" ); schema = "rp_main"; } ); } );\n'
+         % (HOST, port(0), HOST, port(0, "replica"), HOST, port(1, "replica")))
+    r = Router(shardmap=m, settings={"monitor_interval_ms": str(INTERVAL_MS), "consistency": '"eventual"',
+                                     "max_replica_lag_ms": "600000"})
+    with r:
+        in_rotation(r, 0)
+        in_rotation(r, 1)
+        c = r.connect(database="wt", autocommit=True)
+        cur = c.cursor()
+        seen = {}
+        for _ in range(400):
+            sid = one(cur, "SELECT @@server_id")[0]
+            seen[sid] = seen.get(sid, 0) + 1
+        c.close()
+    eq(seen, {server_id(0, "replica"): 300, server_id(1, "replica"): 100}, "reads per replica")
+    out = subprocess.run([os.path.join(REPO, "build", "shardctl"), "-m", r.map_path, "map", "show"],
+                         capture_output=True, text=True)
+    assert "%s:%d (weight 3), %s:%d" % (HOST, port(0, "replica"), HOST, port(1, "replica")) in out.stdout, \
+        out.stdout + out.stderr
+
+
+@test
 def writes_follow_read_only_flags():
     """A failover the shard map does not show yet: the primary becomes
     read-only and the replica writable. Within two monitor intervals the

@@ -707,6 +707,40 @@ static void test_cross_shard_transactions(void **state)
                  NULL);
 }
 
+/* Replicas: strings (weight 1) or { address; weight } groups. */
+static void test_replica_weights(void **state)
+{
+    static const char *const fmt =
+        "version = 1;\nkeyspaces = ( { name = \"m\"; shards = ( { primary = \"h:1\";\n"
+        "  replicas = ( %s ); schema = \"m\"; } ); } );\n";
+    char text[1024];
+    snprintf(text, sizeof(text), fmt, "{ address = \"h:2\"; weight = 3; }, \"h:3\"");
+    struct shardmap *map = load_ok(text);
+    const struct shardmap_shard *sh = &map->keyspaces[0].shards[0];
+    assert_int_equal(sh->nreplicas, 2);
+    assert_int_equal(sh->replicas[0].weight, 3);
+    assert_int_equal(sh->replicas[0].port, 2);
+    assert_int_equal(sh->replicas[1].weight, 1);
+    assert_true(map->has_replicas);
+    shardmap_put(map);
+    round_trip(text);
+    snprintf(text, sizeof(text), fmt, "{ address = \"h:2\"; weight = 0; }");
+    expect_error(text, "t.conf:3: shard m/-: replica h:2: weight must be an integer from 1 to 1000",
+                 NULL);
+    snprintf(text, sizeof(text), fmt, "{ weight = 2; }");
+    expect_error(text, "t.conf:3: shard m/-: a replica group needs address", NULL);
+    snprintf(text, sizeof(text), fmt, "{ address = \"h:2\"; wieght = 2; }");
+    expect_error(text, "unknown setting \"wieght\" in a replica", NULL);
+    /* a weight change is a change of the shard's replicas */
+    char a[1024], b[1024];
+    snprintf(a, sizeof(a), fmt, "{ address = \"h:2\"; weight = 3; }");
+    snprintf(b, sizeof(b), fmt, "\"h:2\"");
+    struct shardmap *ma = load_ok(a), *mb = load_ok(b);
+    assert_int_equal(shardmap_diff(ma, mb, NULL, NULL), 1);
+    shardmap_put(ma);
+    shardmap_put(mb);
+}
+
 /* sequence: "keyspace.table" of an unsharded keyspace, integer keys only. */
 static void test_sequence(void **state)
 {
@@ -1182,6 +1216,7 @@ int main(void)
         cmocka_unit_test(test_err_unsharded),
         cmocka_unit_test(test_err_sharded_without_tables),
         cmocka_unit_test(test_cross_shard_transactions),
+        cmocka_unit_test(test_replica_weights),
         cmocka_unit_test(test_sequence),
         cmocka_unit_test(test_err_unknown_setting),
         cmocka_unit_test(test_lookup_2_shards),
