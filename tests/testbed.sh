@@ -3,7 +3,7 @@
 # (no systemd, no docker): N shards, each one primary plus (optionally) one
 # read-only replica replicating from it with GTID.
 #
-#   tests/testbed.sh start  [--dir DIR] [--shards N] [--replicas 0|1] [--base-port P]
+#   tests/testbed.sh start  [--dir DIR] [--shards N] [--replicas 0|1|2] [--base-port P]
 #   tests/testbed.sh stop   [--dir DIR]
 #   tests/testbed.sh status [--dir DIR]
 #   tests/testbed.sh sql [--dir DIR] SHARD primary|replica [--dir DIR] [mariadb args...]
@@ -14,7 +14,8 @@
 # path on stdout; all progress goes to stderr, prefixed "testbed:".
 #
 # Servers listen on 127.0.0.1 only (ports: shard i primary = P+2i,
-# replica = P+2i+1; P random and verified free unless --base-port is given)
+# replica = P+2i+1, with --replicas 2 a second replica "replica2" at P+2N+i;
+# P random and verified free unless --base-port is given)
 # and on unix sockets inside DIR.  They run detached (setsid) and survive
 # this script; `stop` kills only processes whose command line names DIR.
 #
@@ -43,7 +44,7 @@ die() { echo "testbed: error: $*" >&2; exit 1; }
 
 usage() {
     cat >&2 <<'EOF'
-usage: tests/testbed.sh start  [--dir DIR] [--shards N] [--replicas 0|1] [--base-port P]
+usage: tests/testbed.sh start  [--dir DIR] [--shards N] [--replicas 0|1|2] [--base-port P]
        tests/testbed.sh stop   [--dir DIR]
        tests/testbed.sh status [--dir DIR]
        tests/testbed.sh sql [--dir DIR] SHARD primary|replica [--dir DIR] [mariadb args...]
@@ -259,11 +260,17 @@ plan_servers() {  # plan_servers BASEPORT
     for ((i = 0; i < SHARDS; i++)); do
         SV_NAME+=("shard$i-primary"); SV_SHARD+=("$i"); SV_ROLE+=(primary)
         SV_PORT+=($((base + 2 * i))); SV_ID+=($((2 * i + 1)))
-        if [ "$REPLICAS" = 1 ]; then
+        if [ "$REPLICAS" -ge 1 ]; then
             SV_NAME+=("shard$i-replica"); SV_SHARD+=("$i"); SV_ROLE+=(replica)
             SV_PORT+=($((base + 2 * i + 1))); SV_ID+=($((2 * i + 2)))
         fi
     done
+    if [ "$REPLICAS" = 2 ]; then
+        for ((i = 0; i < SHARDS; i++)); do
+            SV_NAME+=("shard$i-replica2"); SV_SHARD+=("$i"); SV_ROLE+=(replica2)
+            SV_PORT+=($((base + 2 * SHARDS + i))); SV_ID+=($((2 * SHARDS + i + 1)))
+        done
+    fi
 }
 
 ports_free() {  # ports_free all|listen PORT... -> true if none is in use
@@ -280,7 +287,7 @@ ports_free() {  # ports_free all|listen PORT... -> true if none is in use
 # avoided when possible: any outgoing connection can take one of those
 # between our check and mariadbd's bind (seen under load).
 pick_ports() {
-    local span=$((2 * SHARDS)) base lo=32768 hi=60999 avoid=1
+    local span=$(((REPLICAS == 2 ? 3 : 2) * SHARDS)) base lo=32768 hi=60999 avoid=1
     if [ -n "$BASE_PORT" ]; then
         plan_servers "$BASE_PORT"
         ports_free listen "${SV_PORT[@]}" ||
@@ -367,7 +374,7 @@ launch_server() {  # launch_server INDEX
         --max-connections=2000
         "${USER_OPT[@]}"
     )
-    [ "${SV_ROLE[$k]}" = replica ] && opts+=(--read-only=1)
+    [ "${SV_ROLE[$k]}" != primary ] && opts+=(--read-only=1)
     (
         # Do not leak the caller's descriptors (pipes from make, CI, Python)
         # into a daemon that outlives us: a held pipe would hang the caller.
@@ -439,11 +446,13 @@ start_servers() {
 }
 
 setup_replication() {
-    local k i pk sd st io sqlr deadline pending n
-    [ "$REPLICAS" = 1 ] || return 0
+    local k j i pk sd st io sqlr deadline pending n
+    [ "$REPLICAS" -ge 1 ] || return 0
     for k in "${!SV_NAME[@]}"; do
-        [ "${SV_ROLE[$k]}" = replica ] || continue
-        pk=$((k - 1))   # the primary precedes its replica in the table
+        [ "${SV_ROLE[$k]}" != primary ] || continue
+        for j in "${!SV_NAME[@]}"; do   # the shard's primary
+            [ "${SV_ROLE[$j]}" = primary ] && [ "${SV_SHARD[$j]}" = "${SV_SHARD[$k]}" ] && pk=$j
+        done
         sql_sock "$DIR/${SV_NAME[$k]}/mariadbd.sock" -e "
             CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${SV_PORT[$pk]},
                 MASTER_USER='$REPL_USER', MASTER_PASSWORD='$REPL_PASSWORD',
@@ -453,7 +462,7 @@ setup_replication() {
     done
     deadline=$((SECONDS + REPL_TIMEOUT))
     pending=()
-    for k in "${!SV_NAME[@]}"; do [ "${SV_ROLE[$k]}" = replica ] && pending+=("$k"); done
+    for k in "${!SV_NAME[@]}"; do [ "${SV_ROLE[$k]}" != primary ] && pending+=("$k"); done
     while [ ${#pending[@]} -gt 0 ]; do
         n=()
         for k in "${pending[@]}"; do
@@ -522,7 +531,7 @@ cmd_start() {
     if ! [[ "$SHARDS" =~ ^[1-9][0-9]*$ ]] || [ "$SHARDS" -gt 64 ]; then
         die "--shards must be 1..64 (got '$SHARDS')"
     fi
-    [[ "$REPLICAS" =~ ^[01]$ ]] || die "--replicas must be 0 or 1 (got '$REPLICAS')"
+    [[ "$REPLICAS" =~ ^[012]$ ]] || die "--replicas must be 0, 1 or 2 (got '$REPLICAS')"
     if [ -n "$BASE_PORT" ]; then
         if ! [[ "$BASE_PORT" =~ ^[1-9][0-9]*$ ]] || [ "$BASE_PORT" -lt 1024 ] ||
             [ $((BASE_PORT + 2 * SHARDS)) -gt 65536 ]; then
@@ -644,7 +653,7 @@ cmd_status() {
     fi
     n=${TB[TESTBED_SHARDS]}
     for ((i = 0; i < n; i++)); do
-        for role in PRIMARY REPLICA; do
+        for role in PRIMARY REPLICA REPLICA2; do
             port=${TB[SHARD${i}_${role}_PORT]:-}
             [ -n "$port" ] || continue
             sock=${TB[SHARD${i}_${role}_SOCK]}
@@ -681,7 +690,7 @@ cmd_sql() {
         --dir=*) dir=${1#*=}; shift ;;
     esac
     [[ "$shard" =~ ^[0-9]+$ ]] || die "SHARD must be a number (got '$shard')"
-    case "$role" in primary | replica) ;; *) die "role must be primary or replica (got '$role')" ;; esac
+    case "$role" in primary | replica | replica2) ;; *) die "role must be primary, replica or replica2 (got '$role')" ;; esac
     set_dir "$dir"
     need_client_bins
     load_env || die "no testbed in $DIR; start one with: tests/testbed.sh start${dir:+ --dir $DIR}"

@@ -7,8 +7,8 @@ runs alone:
 
   tests/bench/bench_pool.py [--out DIR] [--no-summary]
 
-It starts its own testbed (build/testbed-bench-pool: one primary with one
-replica) and measures, in one run:
+It starts its own testbed (build/testbed-bench-pool: one primary with two
+replicas) and measures, in one run:
 
   1. multiplexing: sysbench oltp_point_select --threads=BENCH_POOL_CLIENTS
      (1,000 client connections) at --rate=BENCH_POOL_RATE transactions/s
@@ -20,10 +20,13 @@ replica) and measures, in one run:
      router (each logged in and ran SELECT 1), then idle: router VmRSS
      before and after, per connection (target: 64 MB in all, 6.5 KB each),
      and the server connections they hold.
-  3. read scaling: oltp_read_only (--skip_trx: plain reads) through a
-     router whose map lists the replica (consistency = eventual) against
-     one without it (every read on the primary): qps ratio, and the share
-     of the reads the replica served.
+  3. read scaling: oltp_read_only (--skip_trx: plain reads) through
+     routers whose map lists no replica (every read on the primary), one
+     replica, and both replicas (consistency = eventual): qps, their ratios
+     to the primary-only run, and the share of the reads the replicas
+     served. (On this shared 2-core machine the servers compete for the
+     same cores: the figure shows the router spreads reads, not what more
+     machines would gain.)
 
 Writes DIR/pool.json (DIR: --out, default build/bench) and logs in
 DIR/pool/. Exits non-zero when sysbench fails or reports errors, or a
@@ -84,8 +87,8 @@ class Bench:
         self.tb = None
 
     def start_testbed(self):
-        say("starting a testbed (one primary, one replica) in %s" % TB_DIR)
-        r = subprocess.run([TESTBED, "start", "--dir", TB_DIR, "--shards", "1", "--replicas", "1"],
+        say("starting a testbed (one primary, two replicas) in %s" % TB_DIR)
+        r = subprocess.run([TESTBED, "start", "--dir", TB_DIR, "--shards", "1", "--replicas", "2"],
                            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         if r.returncode != 0:
             raise SystemExit("tests/testbed.sh start failed")
@@ -98,19 +101,20 @@ class Bench:
         self.app = (env["TESTBED_APP_USER"], env["TESTBED_APP_PASSWORD"])
         self.primary = int(env["SHARD0_PRIMARY_PORT"])
         self.replica = int(env["SHARD0_REPLICA_PORT"])
+        self.replica2 = int(env["SHARD0_REPLICA2_PORT"])
 
     def admin(self, port):
         return pymysql.connect(host="127.0.0.1", port=port, user=self.tb["TESTBED_ADMIN_USER"],
                                password=self.tb["TESTBED_ADMIN_PASSWORD"], autocommit=True)
 
-    def router(self, name, replica=False, **settings):
+    def router(self, name, replicas=(), **settings):
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
         d = os.path.join(self.logs, name)
         os.makedirs(d, exist_ok=True)
-        rep = ' replicas = ( "127.0.0.1:%d" );' % self.replica if replica else ""
+        rep = (" replicas = ( %s );" % ", ".join('"127.0.0.1:%d"' % p for p in replicas)) if replicas else ""
         with open(os.path.join(d, "shardmap.conf"), "w") as f:
             f.write('version = 1;\nkeyspaces = ( { name = "sbtest"; shards = ( { primary = "127.0.0.1:%d";%s '
                     'schema = "sbtest"; } ); } );\n' % (self.primary, rep))
@@ -230,29 +234,37 @@ class Bench:
         self.stop_router(p)
 
     # 3 ---------------------------------------------------------------------
+    def com_select(self, port):
+        c = self.admin(port)
+        cur = c.cursor()
+        cur.execute("SHOW GLOBAL STATUS LIKE 'Com_select'")
+        n = int(cur.fetchone()[1])
+        c.close()
+        return n
+
     def read_scaling(self, threads, secs):
-        say("read scaling: oltp_read_only, primary only vs with its replica")
+        say("read scaling: oltp_read_only on the primary only, one replica, two replicas")
         res = {"threads": threads, "seconds": secs}
-        for name, replica in (("primary_only", False), ("with_replica", True)):
-            p, port = self.router("read-" + name, replica=replica, consistency='"eventual"',
+        runs = (("primary_only", ()), ("one_replica", (self.replica,)),
+                ("two_replicas", (self.replica, self.replica2)))
+        for name, reps in runs:
+            p, port = self.router("read-" + name, replicas=reps, consistency='"eventual"',
                                   monitor_interval_ms=200)
             time.sleep(0.6)
-            c = self.admin(self.replica)
-            cur = c.cursor()
-            cur.execute("SHOW GLOBAL STATUS LIKE 'Com_select'")
-            before = int(cur.fetchone()[1])
+            before = [self.com_select(x) for x in (self.replica, self.replica2)]
             rc, out = self.sysbench(port, "oltp_read_only", os.path.join(self.logs, "read-%s.log" % name),
                                     "--threads=%d" % threads, "--time=%d" % secs, "--skip_trx=on", "run")
-            cur.execute("SHOW GLOBAL STATUS LIKE 'Com_select'")
-            on_replica = int(cur.fetchone()[1]) - before
-            c.close()
+            after = [self.com_select(x) for x in (self.replica, self.replica2)]
             f = self.figures(rc, out, "read scaling " + name) or {}
             q = re.search(r"queries:\s+(\d+)", out)
-            f["replica_share"] = round(on_replica / int(q.group(1)), 3) if q and int(q.group(1)) else None
+            total = int(q.group(1)) if q else 0
+            f["replica_shares"] = [round((a - b) / total, 3) if total else None for a, b in zip(after, before)]
             res[name] = f
             self.stop_router(p)
-        if res["with_replica"].get("qps") and res["primary_only"].get("qps"):
-            res["with/without_qps"] = round(res["with_replica"]["qps"] / res["primary_only"]["qps"], 3)
+        base = res["primary_only"].get("qps")
+        for name in ("one_replica", "two_replicas"):
+            if base and res[name].get("qps"):
+                res[name + "/primary_only_qps"] = round(res[name]["qps"] / base, 3)
         self.res["read_scaling"] = res
 
     def cleanup(self):
@@ -264,7 +276,7 @@ class Bench:
 
 
 def lines(res):
-    out = ["", "Pooling (tests/bench/bench_pool.py; one primary with one replica, routers with 2 workers):"]
+    out = ["", "Pooling (tests/bench/bench_pool.py; one primary with two replicas, routers with 2 workers):"]
     m = res.get("multiplexing")
     if m:
         for k in ("unlimited", "pooled"):
@@ -280,11 +292,12 @@ def lines(res):
                                                mem["rss_with_clients_kib"] / 1024.0, mem["per_client_bytes"],
                                                mem["server_connections"]))
     r = res.get("read_scaling")
-    if r:
-        out.append("  oltp_read_only (%d threads, plain reads): primary only qps %s; with the replica qps %s "
-                   "(%s of the reads on the replica) -> %s"
-                   % (r["threads"], r["primary_only"].get("qps"), r["with_replica"].get("qps"),
-                      r["with_replica"].get("replica_share"), r.get("with/without_qps")))
+    if r and "two_replicas" in r:
+        out.append("  oltp_read_only (%d threads, plain reads): primary only qps %s; one replica qps %s (-> %s); "
+                   "two replicas qps %s (-> %s; shares of the reads %s); one 2-core machine for all servers"
+                   % (r["threads"], r["primary_only"].get("qps"), r["one_replica"].get("qps"),
+                      r.get("one_replica/primary_only_qps"), r["two_replicas"].get("qps"),
+                      r.get("two_replicas/primary_only_qps"), r["two_replicas"].get("replica_shares")))
     return out
 
 
