@@ -15,6 +15,7 @@
 #include "backend.h"
 #include "classify.h"
 #include "exec.h"
+#include "health.h"
 #include "log.h"
 #include "plan.h"
 #include "registry.h"
@@ -220,6 +221,41 @@ static void look(struct session *s, const char *sql, size_t len, struct query_lo
 
 /* ---- KILL ----------------------------------------------------------------- */
 
+/* KILL on a replica (the statement being killed reads there): from a
+ * connection of this session to that replica; when it has to be opened
+ * first, the command runs again once it is up. */
+static void kill_on_replica(struct session *s, const struct shardmap_shard *sh,
+                            const struct shardmap_addr *replica, bool query_only, unsigned long tid)
+{
+    struct router *r = s->w->router;
+    int hidx = health_index(r->health, replica);
+    struct backend *be = conns_get_at(s, sh, replica, hidx, "", NULL, 0);
+    if (be == NULL || be == CONNS_WAIT) {
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000",
+                          "Out of resources: cannot open a connection to replica %s:%d for KILL",
+                          replica->host, replica->port);
+        return;
+    }
+    if (be->st == BACKEND_ST_DEAD) {
+        session_reply_connect_error(s, be);
+        backend_release(be);
+        session_command_done_local(s);
+        return;
+    }
+    if (be->st == BACKEND_ST_CONNECTING) {
+        s->st = SESSION_ST_CONNECTING;
+        return;
+    }
+    char sql[64];
+    int n = snprintf(sql, sizeof(sql), "KILL %s%lu", query_only ? "QUERY " : "", tid);
+    struct plan *p = s->w->plan;
+    if (plan_same(p, NULL, NULL, 1, sql, (size_t)n) == -1) {
+        session_reply_err(s, PROTO_ER_OUT_OF_RESOURCES, "HY000", "Out of memory");
+        return;
+    }
+    run(s, p, RELAY_KIND_QUERY, PROTO_COM_QUERY, &be, false);
+}
+
 /* KILL with the id the client saw in a greeting: KILL the server thread
  * serving that connection, from this session's connection to that server. */
 void session_kill(struct session *s, unsigned long long id, bool query_only)
@@ -241,12 +277,25 @@ void session_kill(struct session *s, unsigned long long id, bool query_only)
     }
     /* Any shard on that server will do: KILL needs no database. */
     const struct shardmap_shard *sh = NULL;
+    const struct shardmap_addr *replica = NULL;
     for (int k = 0; k < s->map->nkeyspaces && sh == NULL; k++)
         for (int i = 0; i < s->map->keyspaces[k].nshards && sh == NULL; i++) {
             const struct shardmap_shard *c = &s->map->keyspaces[k].shards[i];
             if (conns_addr_is(addr, c))
                 sh = c;
+            for (int j = 0; j < c->nreplicas && sh == NULL; j++) {
+                char a[300];
+                snprintf(a, sizeof(a), "%s:%d", c->replicas[j].host, c->replicas[j].port);
+                if (strcmp(a, addr) == 0) {
+                    sh = c;
+                    replica = &c->replicas[j];
+                }
+            }
         }
+    if (sh != NULL && replica != NULL) {
+        kill_on_replica(s, sh, replica, query_only, tid);
+        return;
+    }
     if (sh == NULL) {
         session_reply_err(s, PROTO_ER_NO_SUCH_THREAD, "HY000",
                           "Unknown thread id: %llu (its server %s is not in shard map version "
@@ -687,8 +736,9 @@ static bool plain_read(const struct cls *c, const char *sql, size_t len)
 {
     static const char hint[] = "shardrouter:primary";
     if (c->kind != CLS_SELECT ||
-        (c->flags & (CLS_F_WRITE | CLS_F_PRIMARY | CLS_F_PARTIAL | CLS_F_LOCKING_READ | CLS_F_INTO |
-                     CLS_F_SIDE_EFFECT_FN)) ||
+        /* functions with side effects set PRIMARY too, but SLEEP() */
+        (c->flags &
+         (CLS_F_WRITE | CLS_F_PRIMARY | CLS_F_PARTIAL | CLS_F_LOCKING_READ | CLS_F_INTO)) ||
         (c->session & ~(uint32_t)CLS_S_USER_VAR_READ))
         return false;
     return memmem(sql, len, hint, sizeof(hint) - 1) == NULL;

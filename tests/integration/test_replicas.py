@@ -285,6 +285,39 @@ def stopped_replication_and_fallback():
 
 
 @test
+def kill_query_on_a_replica():
+    """KILL QUERY of a statement that reads on a replica stops it there
+    (the killer's KILL goes to that replica), and the victim goes on."""
+    setup()
+    with router() as r:
+        in_rotation(r)
+        victim = r.connect(database="rp", autocommit=True)
+        vid = victim.thread_id()
+        done = []
+
+        def sleeper():
+            t0 = time.time()
+            try:
+                row = one(victim.cursor(), "SELECT SLEEP(5), @@server_id")
+                done.append((row, time.time() - t0))
+            except pymysql.MySQLError as e:
+                done.append((e.args[0], time.time() - t0))
+        th = threading.Thread(target=sleeper)
+        th.start()
+        wait_for("the sleep on the replica", lambda: replica_sql(
+            0, "SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(5)%'")[0][0])
+        killer = r.connect(database="rp", autocommit=True)
+        killer.cursor().execute("KILL QUERY %d" % vid)
+        th.join(10)
+        eq(len(done), 1, "the victim's statement ended")
+        assert done[0][1] < 3, "it ran %.1f s: not killed" % done[0][1]
+        assert done[0][0] in (1317,) or done[0][0][0] == 1, done
+        eq(one(victim.cursor(), "SELECT 7")[0], 7, "the victim goes on")
+        victim.close()
+        killer.close()
+
+
+@test
 def replica_weights():
     """Weights share the reads: a keyspace whose replicas are shard 0's
     replica with weight 3 and shard 1's replica (weight 1; it holds other
