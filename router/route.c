@@ -204,7 +204,8 @@ static void look(struct session *s, const char *sql, size_t len, struct query_lo
         if (q->pins == NULL)
             q->pins = pins_reads(c);
         q->depends |= (c->session & CLS_S_DEPENDS) != 0;
-        q->holds |= c->kind == CLS_INSERT || c->kind == CLS_REPLACE;
+        q->holds |= c->kind == CLS_INSERT || c->kind == CLS_REPLACE || c->kind == CLS_UPDATE ||
+                    c->kind == CLS_DELETE;
         for (int i = 0; i < c->ntables; i++)
             if (!(c->tables[i].flags & CLS_T_CTE) && c->tables[i].schema.len == 0)
                 q->qualified = false;

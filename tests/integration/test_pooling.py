@@ -141,6 +141,10 @@ def state_that_pins():
                 cd.execute("INSERT INTO t (s) VALUES ('lid %d')" % i)
                 lid = one(cd, "SELECT LAST_INSERT_ID()")[0]
                 eq(lid, one(cd, "SELECT id FROM t WHERE s = 'lid %d'" % i)[0], "LAST_INSERT_ID() after its INSERT")
+            for i in range(20):
+                n = admin_sql("SELECT COUNT(*) FROM %s.t WHERE s LIKE 'lid %d%%'" % (SCHEMA, i))[0][0]
+                cd.execute("UPDATE t SET s = CONCAT(s, '!') WHERE s LIKE 'lid %d%%'" % i)
+                eq(one(cd, "SELECT ROW_COUNT()")[0], n, "ROW_COUNT() after its UPDATE")
             eq(one(cd, "SELECT SQL_CALC_FOUND_ROWS id FROM t LIMIT 1") is not None, True, "calc")
             total = admin_sql("SELECT COUNT(*) FROM %s.t" % SCHEMA)[0][0]
             eq(one(cd, "SELECT FOUND_ROWS()")[0], total, "FOUND_ROWS() after SQL_CALC_FOUND_ROWS")
