@@ -245,6 +245,11 @@ int proto_write_ok(struct buf *out, uint8_t seq, uint32_t caps, const struct pro
  * it does not fit in cap. */
 size_t proto_state_schema(uint8_t *dst, size_t cap, const char *name);
 
+/* Where MariaDB's extended metadata field (a lenenc string after org_name)
+ * sits in a column definition: its offset and length. 0, or -1 when the
+ * packet is too short for it. */
+int proto_coldef_ext(const uint8_t *p, size_t len, size_t *off, size_t *n);
+
 /* The GTID of the transaction an OK packet's session state reports
  * (proto_ok.state): MariaDB's tracked system variable last_gtid, or
  * MySQL's SESSION_TRACK_GTIDS. Copied NUL-terminated into dst; its length,

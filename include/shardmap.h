@@ -25,6 +25,7 @@ struct shardmap_addr {
     char host[256];
     int port;
     int weight; /* replicas: share of the reads (1 to 1000; 0 in other addresses means 1) */
+    int hidx1;  /* the router's: its server's health table index + 1, once known (atomic) */
 };
 
 /* One shard: owns keyspace ids in [start, end) where end == 0 with

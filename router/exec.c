@@ -285,25 +285,18 @@ static void record_err(struct exec *x, int i, const uint8_t *p, size_t len)
 static size_t coldef_plain(const struct backend *be, const uint8_t *p, size_t len, uint8_t *dst,
                            size_t dstcap)
 {
-    struct proto_reader rd;
-    size_t n;
+    size_t off, cut;
     if (len > dstcap)
         return 0;
     if (!(be->ext_caps & RELAY_EXT_METADATA)) {
         memcpy(dst, p, len);
         return len;
     }
-    proto_reader_init(&rd, p, len);
-    for (int i = 0; i < 6; i++)
-        proto_get_lenenc_str(&rd, &n);
-    const uint8_t *cut = rd.p;
-    proto_get_lenenc_str(&rd, &n);
-    if (rd.err)
+    if (proto_coldef_ext(p, len, &off, &cut) == -1)
         return 0;
-    size_t head = (size_t)(cut - p), tail = (size_t)(rd.end - rd.p);
-    memcpy(dst, p, head);
-    memcpy(dst + head, rd.p, tail);
-    return head + tail;
+    memcpy(dst, p, off);
+    memcpy(dst + off, p + off + cut, len - off - cut);
+    return len - cut;
 }
 
 /* The first packet of the statement's answer. */

@@ -81,12 +81,13 @@ struct health *health_create(struct router *r)
 
 int health_index(struct health *h, const struct shardmap_addr *a)
 {
-    int n = __atomic_load_n(&h->n, __ATOMIC_ACQUIRE);
-    for (int i = 0; i < n; i++)
-        if (h->e[i].port == a->port && strcmp(h->e[i].host, a->host) == 0)
-            return i;
+    /* the map's address remembers it: no search per statement */
+    int known = __atomic_load_n(&a->hidx1, __ATOMIC_RELAXED);
+    if (known > 0)
+        return known - 1;
     pthread_mutex_lock(&h->lock);
     int idx = -1;
+    bool added = false;
     for (int i = 0; i < h->n && idx == -1; i++)
         if (h->e[i].port == a->port && strcmp(h->e[i].host, a->host) == 0)
             idx = i;
@@ -97,32 +98,26 @@ int health_index(struct health *h, const struct shardmap_addr *a)
         e->port = a->port;
         e->lag_ms = -1;
         __atomic_store_n(&h->n, idx + 1, __ATOMIC_RELEASE);
+        added = true;
     }
     pthread_mutex_unlock(&h->lock);
-    if (idx == h->n - 1 && h->e[idx].checks == 0)
+    if (idx >= 0) /* the map is immutable but for this cache; entries never move */
+        __atomic_store_n(&((struct shardmap_addr *)a)->hidx1, idx + 1, __ATOMIC_RELAXED);
+    if (added)
         ticker_poke(&h->ticker); /* a new server: check it soon */
     return idx;
 }
 
-static int lookup(const struct health *h, const struct shardmap_addr *a)
-{
-    int n = __atomic_load_n(&h->n, __ATOMIC_ACQUIRE);
-    for (int i = 0; i < n; i++)
-        if (h->e[i].port == a->port && strcmp(h->e[i].host, a->host) == 0)
-            return i;
-    return -1;
-}
-
 const struct shardmap_addr *health_primary(const struct shardmap_shard *shard)
 {
-    const struct health *h = g_health;
+    struct health *h = g_health;
     if (h == NULL || shard->nreplicas == 0)
         return &shard->primary;
-    int p = lookup(h, &shard->primary);
+    int p = health_index(h, &shard->primary);
     if (p < 0 || !__atomic_load_n(&h->e[p].read_only, __ATOMIC_RELAXED))
         return &shard->primary;
     for (int j = 0; j < shard->nreplicas; j++) {
-        int r = lookup(h, &shard->replicas[j]);
+        int r = health_index(h, &shard->replicas[j]);
         if (r >= 0 && __atomic_load_n(&h->e[r].up, __ATOMIC_RELAXED) &&
             __atomic_load_n(&h->e[r].checked, __ATOMIC_RELAXED) &&
             !__atomic_load_n(&h->e[r].read_only, __ATOMIC_RELAXED))

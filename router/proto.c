@@ -357,6 +357,22 @@ size_t proto_state_schema(uint8_t *dst, size_t cap, const char *name)
     return total;
 }
 
+int proto_coldef_ext(const uint8_t *p, size_t len, size_t *off, size_t *n)
+{
+    struct proto_reader rd;
+    size_t k;
+    proto_reader_init(&rd, p, len);
+    for (int i = 0; i < 6; i++) /* catalog, schema, table, org_table, name, org_name */
+        proto_get_lenenc_str(&rd, &k);
+    const uint8_t *cut = rd.p;
+    proto_get_lenenc_str(&rd, &k);
+    if (rd.err)
+        return -1;
+    *off = (size_t)(cut - p);
+    *n = (size_t)(rd.p - cut);
+    return 0;
+}
+
 size_t proto_state_gtid(const uint8_t *state, size_t len, char *dst, size_t cap)
 {
     struct proto_reader r;

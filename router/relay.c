@@ -47,19 +47,11 @@ static int emit_coldef(struct relay *r, struct buf *out, const uint8_t *p, size_
 {
     if (!(r->backend_ext & RELAY_EXT_METADATA))
         return emit_packet(r, out, p, len);
-    struct proto_reader rd;
-    size_t n;
-    proto_reader_init(&rd, p, len);
-    for (int i = 0; i < 6; i++)
-        proto_get_lenenc_str(&rd, &n);
-    const uint8_t *cut = rd.p;
-    proto_get_lenenc_str(&rd, &n);
-    if (rd.err)
+    size_t off, cut;
+    if (proto_coldef_ext(p, len, &off, &cut) == -1)
         return -2;
-    size_t cutlen = (size_t)(rd.p - cut);
-    if (emit_header(r, out, (uint32_t)(len - cutlen)) == -1 ||
-        buf_append(out, p, (size_t)(cut - p)) == -1 ||
-        buf_append(out, rd.p, (size_t)(rd.end - rd.p)) == -1)
+    if (emit_header(r, out, (uint32_t)(len - cut)) == -1 || buf_append(out, p, off) == -1 ||
+        buf_append(out, p + off + cut, len - off - cut) == -1)
         return -1;
     return 0;
 }

@@ -183,6 +183,17 @@ struct query_look {
     bool qualified;   /* every table named has a database qualifier */
 };
 
+/* Does a SELECT's text ask for SQL_CALC_FOUND_ROWS (FOUND_ROWS() reads it
+ * on the same connection)? */
+static bool calc_found_rows(const char *sql, size_t len)
+{
+    static const char calc[] = "sql_calc_found_rows";
+    for (size_t i = 0; i + sizeof(calc) - 1 <= len; i++)
+        if ((sql[i] | 0x20) == 's' && strncasecmp(sql + i, calc, sizeof(calc) - 1) == 0)
+            return true;
+    return false;
+}
+
 /* Classify every statement; w->cls keeps the last one. */
 static void look(struct session *s, const char *sql, size_t len, struct query_look *q)
 {
@@ -205,7 +216,8 @@ static void look(struct session *s, const char *sql, size_t len, struct query_lo
             q->pins = pins_reads(c);
         q->depends |= (c->session & CLS_S_DEPENDS) != 0;
         q->holds |= c->kind == CLS_INSERT || c->kind == CLS_REPLACE || c->kind == CLS_UPDATE ||
-                    c->kind == CLS_DELETE;
+                    c->kind == CLS_DELETE ||
+                    (c->kind == CLS_SELECT && calc_found_rows(sql + start, n));
         for (int i = 0; i < c->ntables; i++)
             if (!(c->tables[i].flags & CLS_T_CTE) && c->tables[i].schema.len == 0)
                 q->qualified = false;
@@ -214,9 +226,6 @@ static void look(struct session *s, const char *sql, size_t len, struct query_lo
         q->stateful = true; /* does not tokenize: the server will say why */
         q->pins = "a statement the router cannot read";
     }
-    static const char calc[] = "sql_calc_found_rows";
-    for (size_t i = 0; i + sizeof(calc) - 1 <= len && !q->holds; i++)
-        q->holds = strncasecmp(sql + i, calc, sizeof(calc) - 1) == 0;
     q->use = first_use && q->nstmts == 1;
 }
 

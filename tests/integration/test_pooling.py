@@ -267,6 +267,21 @@ def change_user_and_reset_connection():
             eq(e.args[0], 1045, "access denied")
         c.close()
 
+        # a COM_CHANGE_USER the router cannot read: 1835, and the connection ends
+        raw = Raw(r.port)
+        eq(raw.login()[1][0], 0, "raw login")
+        raw.command(b"\x11app")  # the user name has no terminating NUL
+        seq, p = raw.read()
+        e = parse_err(p)
+        eq((seq, e["code"], e["state"]), (1, 1835, "HY000"), "malformed COM_CHANGE_USER")
+        assert "Malformed COM_CHANGE_USER packet (user name)" in e["message"], e
+        try:
+            raw.read()
+            raise AssertionError("the connection stayed open")
+        except (EOFError, OSError):
+            pass
+        raw.close()
+
         lib = libmariadb()
         my = lib.mysql_init(None)
         assert lib.mysql_real_connect(my, HOST.encode(), b"app", b"apppw", b"main", r.port, None, 0), \

@@ -220,7 +220,8 @@ def refusals():
                 except pymysql.MySQLError as e:
                     eq(e.args[0], 1235, sql)
                     assert words in e.args[1], e
-        refused(("START TRANSACTION READ ONLY", "take no characteristics"),
+        refused(("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "SET TRANSACTION without SESSION"),
+                ("START TRANSACTION READ ONLY", "take no characteristics"),
                 ("START TRANSACTION WITH CONSISTENT SNAPSHOT", "take no characteristics"),
                 ("XA START 'x'", "XA statements cannot be used"))
         cur.execute("BEGIN")
