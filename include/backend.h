@@ -46,6 +46,7 @@ struct backend_params {
     /* the primary's address (health_primary: a writable replica after a
      * failover); NULL: shard->primary */
     const struct shardmap_addr *primary;
+    int server_idx; /* its server's health table index (pool.h) */
 };
 
 struct backend {
@@ -71,6 +72,7 @@ struct backend {
     unsigned xa_branch;      /* its branch in the owner's XA transaction (xa.c), 0: none */
     bool replica;            /* to a replica of the shard: plain reads only */
     int health_idx;          /* its server in the health table (replicas), -1 */
+    int server_idx;          /* its server in the health table (any; -1: none), the pool's key */
     bool busy;               /* counted in w->outstanding[health_idx] until idle */
     bool mariadb;            /* the server is MariaDB (else MySQL) */
     /* pooling (pool.h) */

@@ -32,11 +32,13 @@ struct worker;
 struct backend;
 struct session;
 
-/* An idle connection to addr ("host:port") for the session (its
+/* Servers are named by their health table index (health.h): -1 means
+ * one the table has no room for, which is not pooled.
+ *
+ * An idle connection to server idx for the session (its
  * character set and found-rows setting) and schema ("" wants one without a
  * database), detached from the pool; NULL when there is none. */
-struct backend *pool_take(struct worker *w, const char *addr, const struct session *s,
-                          const char *schema);
+struct backend *pool_take(struct worker *w, int idx, const struct session *s, const char *schema);
 
 /* Give back an idle connection (or close it when it cannot be reused). */
 void pool_put(struct worker *w, struct backend *be);
@@ -44,22 +46,22 @@ void pool_put(struct worker *w, struct backend *be);
 /* May the worker open one more connection to addr (pool_max)? When not,
  * the session (unless NULL) is queued and its command runs again when one
  * comes back. */
-bool pool_may_open(struct worker *w, const char *addr, struct session *s);
+bool pool_may_open(struct worker *w, int idx, struct session *s);
 
 /* A connection of the worker to addr was opened / closed (for pool_max). */
-void pool_opened(struct worker *w, const char *addr);
-void pool_closed(struct worker *w, const char *addr);
+void pool_opened(struct worker *w, int idx);
+void pool_closed(struct worker *w, int idx);
 
 /* Sessions whose wait ended: run their commands again (the worker loop). */
 void pool_run_ready(struct worker *w);
 
 /* Take back the connections to addr an idle session holds after an INSERT
  * (see session.holding) for others to use. True when one came back. */
-bool pool_steal(struct worker *w, const char *addr);
+bool pool_steal(struct worker *w, int idx);
 
 /* Close the least recently used idle connection to addr (one the session
  * could not use: another character set), making room under pool_max. */
-bool pool_evict(struct worker *w, const char *addr);
+bool pool_evict(struct worker *w, int idx);
 
 /* The session no longer waits (it was served, timed out or closed). */
 void pool_unwait(struct worker *w, struct session *s);

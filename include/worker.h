@@ -70,9 +70,10 @@ struct worker {
     int *outstanding;
     int *credit; /* smooth weighted round robin among equally busy replicas */
     /* idle backend connections per server (pool.c) */
-    struct pool_server **pools;
+    struct pool_server **pools; /* those made, for the ticks */
     int npools;
-    struct list pool_ready; /* sessions whose wait for a connection ended */
+    struct pool_server **pool_of; /* by server (health table index), HEALTH_MAX */
+    struct list pool_ready;       /* sessions whose wait for a connection ended */
 };
 
 /* Create the epoll instance, the listening socket and the wake eventfd.

@@ -92,7 +92,8 @@ struct backend *backend_connect(struct worker *w, struct session *owner,
     be->shard_len = (uint8_t)(strlen(shard->name) < 140 ? strlen(shard->name) : 140);
     snprintf(be->addr, sizeof(be->addr), "%s:%d", at->host, at->port);
     snprintf(be->schema, sizeof(be->schema), "%s", p->schema ? p->schema : "");
-    pool_opened(w, be->addr);
+    be->server_idx = p->server_idx;
+    pool_opened(w, be->server_idx);
     be->counted = true;
 
     be->mysql = mysql_init(NULL);
@@ -357,7 +358,7 @@ static void backend_destroy(struct backend *be)
 {
     list_del(&be->tnode);
     if (be->counted)
-        pool_closed(be->w, be->addr);
+        pool_closed(be->w, be->server_idx);
     buf_free(&be->applied);
     if (be->mysql != NULL) {
         /* mysql_close() sends COM_QUIT on a connected handle and closes

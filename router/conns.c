@@ -219,19 +219,18 @@ struct backend *conns_get_at(struct session *s, const struct shardmap_shard *sha
         s->conns_cap = cap;
     }
     const struct shardmap_addr *at = replica ? replica : health_primary(shard);
-    char addr[300];
-    snprintf(addr, sizeof(addr), "%s:%d", at->host, at->port);
-    be = pool_take(s->w, addr, s, schema);
-    if (be == NULL && !pool_may_open(s->w, addr, NULL) && pool_steal(s->w, addr))
-        be = pool_take(s->w, addr, s, schema);
-    if (be == NULL && !pool_may_open(s->w, addr, NULL))
-        pool_evict(s->w, addr); /* idle, but for another character set */
+    int sidx = health_index(r->health, at);
+    be = pool_take(s->w, sidx, s, schema);
+    if (be == NULL && !pool_may_open(s->w, sidx, NULL) && pool_steal(s->w, sidx))
+        be = pool_take(s->w, sidx, s, schema);
+    if (be == NULL && !pool_may_open(s->w, sidx, NULL))
+        pool_evict(s->w, sidx); /* idle, but for another character set */
     if (be != NULL) {
         adopt(s, be, shard, replica, hidx);
         s->conns[s->nconns++] = be;
         return be;
     }
-    if (!pool_may_open(s->w, addr, s))
+    if (!pool_may_open(s->w, sidx, s))
         return CONNS_WAIT;
     struct backend_params bp = {
         .user = r->cfg->backend_user,
@@ -245,6 +244,7 @@ struct backend *conns_get_at(struct session *s, const struct shardmap_shard *sha
         .replica = replica,
         .health_idx = hidx,
         .primary = at,
+        .server_idx = sidx,
     };
     be = backend_connect(s->w, s, shard, &bp);
     if (be == NULL || be->st == BACKEND_ST_DEAD)

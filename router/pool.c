@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "exec.h"
+#include "health.h"
 #include "log.h"
 #include "router.h"
 #include "session_int.h"
@@ -20,13 +21,17 @@ struct pool_server {
     struct list waiters; /* sessions waiting for a connection (pwnode) */
 };
 
-static struct pool_server *server(struct worker *w, const char *addr, bool create)
+/* The pool of server idx (its health table index; -1: none), made on
+ * first use when create. */
+static struct pool_server *server(struct worker *w, int idx, bool create)
 {
-    for (int i = 0; i < w->npools; i++)
-        if (strcmp(w->pools[i]->addr, addr) == 0)
-            return w->pools[i];
-    if (!create)
+    if (idx < 0 || idx >= HEALTH_MAX)
         return NULL;
+    if (w->pool_of == NULL &&
+        (!create || (w->pool_of = calloc(HEALTH_MAX, sizeof(*w->pool_of))) == NULL))
+        return NULL;
+    if (w->pool_of[idx] != NULL || !create)
+        return w->pool_of[idx];
     struct pool_server **np = realloc(w->pools, (size_t)(w->npools + 1) * sizeof(*np));
     if (np == NULL)
         return NULL;
@@ -34,10 +39,12 @@ static struct pool_server *server(struct worker *w, const char *addr, bool creat
     struct pool_server *ps = calloc(1, sizeof(*ps));
     if (ps == NULL)
         return NULL;
-    snprintf(ps->addr, sizeof(ps->addr), "%s", addr);
+    const struct health_entry *e = health_get(w->router->health, idx);
+    snprintf(ps->addr, sizeof(ps->addr), "%s:%d", e->host, e->port);
     list_init(&ps->idle);
     list_init(&ps->waiters);
     w->pools[w->npools++] = ps;
+    w->pool_of[idx] = ps;
     return ps;
 }
 
@@ -76,9 +83,9 @@ void pool_run_ready(struct worker *w)
     }
 }
 
-bool pool_evict(struct worker *w, const char *addr)
+bool pool_evict(struct worker *w, int idx)
 {
-    struct pool_server *ps = server(w, addr, false);
+    struct pool_server *ps = server(w, idx, false);
     if (ps == NULL || list_empty(&ps->idle))
         return false;
     struct backend *be = list_entry(ps->idle.prev, struct backend, pnode);
@@ -91,7 +98,7 @@ bool pool_evict(struct worker *w, const char *addr)
     return true;
 }
 
-bool pool_steal(struct worker *w, const char *addr)
+bool pool_steal(struct worker *w, int idx)
 {
     struct list *n = w->sessions.next;
     while (n != &w->sessions) {
@@ -100,7 +107,7 @@ bool pool_steal(struct worker *w, const char *addr)
         if (!s->holding || s->st != SESSION_ST_IDLE || s->pinned)
             continue;
         for (int i = 0; i < s->nconns; i++)
-            if (strcmp(s->conns[i]->addr, addr) == 0) {
+            if (s->conns[i]->server_idx == idx) {
                 /* its next statement cannot read LAST_INSERT_ID() there any
                  * more: the router answers it (session.last_insert_id) */
                 s->holding = false;
@@ -112,10 +119,9 @@ bool pool_steal(struct worker *w, const char *addr)
     return false;
 }
 
-struct backend *pool_take(struct worker *w, const char *addr, const struct session *s,
-                          const char *schema)
+struct backend *pool_take(struct worker *w, int idx, const struct session *s, const char *schema)
 {
-    struct pool_server *ps = server(w, addr, false);
+    struct pool_server *ps = server(w, idx, false);
     if (ps == NULL)
         return NULL;
     bool found_rows = (s->caps & PROTO_CAP_FOUND_ROWS) != 0;
@@ -144,7 +150,7 @@ struct backend *pool_take(struct worker *w, const char *addr, const struct sessi
 
 void pool_put(struct worker *w, struct backend *be)
 {
-    struct pool_server *ps = server(w, be->addr, true);
+    struct pool_server *ps = server(w, be->server_idx, true);
     be->owner = NULL;
     if (ps == NULL || be->st != BACKEND_ST_READY || buf_avail(&be->in) > 0 ||
         buf_avail(&be->out) > 0 || (be->status & PROTO_STATUS_IN_TRANS) ||
@@ -161,10 +167,10 @@ void pool_put(struct worker *w, struct backend *be)
     wake_one(w, ps);
 }
 
-bool pool_may_open(struct worker *w, const char *addr, struct session *s)
+bool pool_may_open(struct worker *w, int idx, struct session *s)
 {
     int max = limit(w);
-    struct pool_server *ps = server(w, addr, max > 0);
+    struct pool_server *ps = server(w, idx, max > 0);
     if (max == 0 || ps == NULL || ps->open < max)
         return true;
     if (s != NULL && !s->pool_waiting) {
@@ -175,16 +181,16 @@ bool pool_may_open(struct worker *w, const char *addr, struct session *s)
     return false;
 }
 
-void pool_opened(struct worker *w, const char *addr)
+void pool_opened(struct worker *w, int idx)
 {
-    struct pool_server *ps = server(w, addr, true);
+    struct pool_server *ps = server(w, idx, true);
     if (ps != NULL)
         ps->open++;
 }
 
-void pool_closed(struct worker *w, const char *addr)
+void pool_closed(struct worker *w, int idx)
 {
-    struct pool_server *ps = server(w, addr, false);
+    struct pool_server *ps = server(w, idx, false);
     if (ps == NULL)
         return;
     ps->open--;
@@ -200,7 +206,7 @@ void pool_unwait(struct worker *w, struct session *s)
 
 void pool_idle_event(struct backend *be)
 {
-    struct pool_server *ps = server(be->w, be->addr, false);
+    struct pool_server *ps = server(be->w, be->server_idx, false);
     ssize_t n = backend_read(be, 0);
     if (n == -2)
         return;
@@ -278,6 +284,8 @@ void pool_destroy(struct worker *w)
     for (int i = 0; i < w->npools; i++)
         free(w->pools[i]);
     free(w->pools);
+    free(w->pool_of);
     w->pools = NULL;
+    w->pool_of = NULL;
     w->npools = 0;
 }
